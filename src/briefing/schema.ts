@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+export const reviewTypes = [
+  'Serious Case Review',
+  'Safeguarding Adults Review',
+  'Child Safeguarding Practice Review',
+  'Domestic Homicide Review',
+  'Rapid Review',
+  'Thematic Review',
+] as const;
+
+/** YAML 1.1 tools turn `2016-03-01` into a date; the board means the day, not a time zone. */
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+const reviewDate = z.preprocess(
+  (v) => (v instanceof Date ? isoDay(v) : typeof v === 'number' ? String(v) : v),
+  z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, 'expected a date as YYYY-MM-DD or YYYY-MM')
+    .refine((s) => s.length === 7 || isoDay(new Date(`${s}T00:00:00Z`)) === s, 'no such day'),
+);
+
+const agencyIds = z.array(z.string().min(1)).min(1);
+
+export const lessonSchema = z.union([
+  z.string().min(1),
+  z
+    .object({
+      text: z.string().min(1).describe('The lesson, in Markdown'),
+      agencies: agencyIds.describe('Ids of the agencies this lesson is for'),
+    })
+    .strict(),
+]);
+
+export const frontmatterSchema = z
+  .object({
+    title: z.string().min(1).describe('The title, as readers see it in the inbox and on the page'),
+    slug: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'use lower-case letters, digits and single hyphens')
+      .optional()
+      .describe('The web address part; defaults to the file name'),
+    review: z.string().min(1).optional().describe('The review\'s name, e.g. "Children P"'),
+    type: z
+      .union([z.enum(reviewTypes), z.string().min(1)])
+      .optional()
+      .describe('The kind of review: ' + reviewTypes.join(', ') + ', or free text'),
+    date: reviewDate.optional().describe('When the review was published: YYYY-MM-DD or YYYY-MM'),
+    summary: z.string().min(1).optional().describe('One or two sentences: the email preheader and the page description'),
+    report_url: z.string().min(1).optional().describe('The full report'),
+    agencies: z
+      .union([z.literal('all'), agencyIds])
+      .default('all')
+      .describe('Ids from lists/agencies.yml that must act on this briefing, or "all"'),
+    lessons: z.array(lessonSchema).default([]).describe('The numbered lessons, in order'),
+    tags: z.array(z.string().min(1)).default([]).describe('Themes, for the archive filter'),
+    format: z.string().min(1).optional().describe('Banner label for this briefing, e.g. "7 minute briefing"'),
+    send_by: reviewDate.optional().describe('Do not start or resume sending after this day'),
+    draft: z.boolean().default(false).describe('Drafts are not built or sent'),
+  })
+  .strict();
+
+export type Frontmatter = z.infer<typeof frontmatterSchema>;
+export type LessonInput = z.infer<typeof lessonSchema>;
+
+export interface Lesson {
+  n: number;
+  markdown: string;
+  /** Agencies the lesson is for; absent when it is for everyone the briefing goes to. */
+  agencies?: string[];
+}
+
+/** A loaded, valid briefing: its frontmatter with defaults applied, and the Markdown body. */
+export interface Briefing extends Omit<Frontmatter, 'slug' | 'lessons'> {
+  slug: string;
+  lessons: Lesson[];
+  body: string;
+  /** Where it came from, for messages. */
+  file: string;
+  /** Line in the file where the body starts (1-based), so body positions map to the file. */
+  bodyLine: number;
+  /** The raw file text, hashed for "has this changed since it was sent?". */
+  source: string;
+}

@@ -1,0 +1,132 @@
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { loadBriefings, type Briefing } from './briefing/index.js';
+import { loadConfig, type Config } from './config/index.js';
+import { loadLists, type Agency } from './lists/index.js';
+import { hasErrors, type Problem } from './problem.js';
+import { compileTemplates, renderArchive, renderBriefing, renderFeed, TemplateError, type Rendered, type Templates } from './render/index.js';
+
+export interface ProjectOptions {
+  /** The project folder: briefcast.yml, briefings/, lists/, templates/. */
+  root?: string;
+  baseUrl?: string;
+  drafts?: boolean;
+}
+
+export interface Project {
+  root: string;
+  config: Config;
+  agencies: Agency[];
+  templates: Templates;
+  problems: Problem[];
+}
+
+/** Loads what every command shares: the configuration, the agency lists and the compiled layouts. */
+export async function openProject(options: ProjectOptions = {}): Promise<{ project?: Project; problems: Problem[] }> {
+  const root = resolve(options.root ?? '.');
+  const { config, problems } = loadConfig(join(root, 'briefcast.yml'));
+  if (!config) return { problems };
+  if (options.baseUrl) config.base_url = options.baseUrl.replace(/\/+$/, '');
+  const lists = loadLists(join(root, 'lists', 'agencies.yml'));
+  // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
+  problems.push(...lists.problems.filter((p) => p.code === 'ENOLISTS' || p.code === 'EYAML').map((p) => ({ ...p, severity: 'warning' as const })));
+  try {
+    const templates = await compileTemplates(join(root, 'templates'), { colour: config.board.colour });
+    return { project: { root, config, agencies: lists.agencies, templates, problems }, problems };
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    problems.push({ code: 'ETEMPLATE', severity: 'error', file: error.file, line: error.line, message: error.message });
+    return { problems };
+  }
+}
+
+export function loadProjectBriefings(project: Project, options: { drafts?: boolean; files?: string[] } = {}) {
+  const known = project.agencies.length ? project.agencies.map((a) => a.id) : undefined;
+  const loaded = loadBriefings(join(project.root, 'briefings'), { agencies: known }, options.files);
+  return { ...loaded, briefings: loaded.briefings.filter((b) => options.drafts || !b.draft) };
+}
+
+export function renderAll(project: Project, briefings: readonly Briefing[]): Rendered[] {
+  const agencyNames = new Map(project.agencies.map((a) => [a.id, a.name]));
+  return briefings.map((b) => renderBriefing(b, { config: project.config, templates: project.templates, agencyNames }));
+}
+
+export interface BuildResult {
+  ok: boolean;
+  problems: Problem[];
+  rendered: Rendered[];
+  out: string;
+  ms: number;
+}
+
+export interface ManifestEntry {
+  slug: string;
+  title: string;
+  date?: string;
+  agencies: string[] | 'all';
+  lessons: { n: number; text: string; agencies?: string[] }[];
+  links: Rendered['links'];
+  hash: string;
+}
+
+export function manifestEntry(r: Rendered): ManifestEntry {
+  const b = r.briefing;
+  return { slug: b.slug, title: b.title, date: b.date, agencies: b.agencies, lessons: b.lessons.map((l) => ({ n: l.n, text: l.markdown, ...(l.agencies ? { agencies: l.agencies } : {}) })), links: r.links, hash: r.hash };
+}
+
+// The browser copy of MiniSearch for the archive's offline search; the package does not export its path.
+const minisearchUmd = join(dirname(createRequire(import.meta.url).resolve('minisearch')), '..', 'umd', 'index.js');
+
+/** Writes every output of the site into `dir` (which must exist). */
+export function writeSite(dir: string, project: Project, rendered: readonly Rendered[], builtAt = new Date()) {
+  mkdirSync(join(dir, 'web', 'assets'), { recursive: true });
+  mkdirSync(join(dir, 'email'), { recursive: true });
+  for (const r of rendered) {
+    mkdirSync(join(dir, 'web', r.briefing.slug), { recursive: true });
+    writeFileSync(join(dir, 'web', r.briefing.slug, 'index.html'), r.web);
+    writeFileSync(join(dir, 'email', `${r.briefing.slug}.html`), r.plain.html);
+    writeFileSync(join(dir, 'email', `${r.briefing.slug}.txt`), r.plain.text);
+  }
+  writeFileSync(join(dir, 'web', 'index.html'), renderArchive(rendered, project.config, project.templates, project.agencies));
+  writeFileSync(join(dir, 'web', 'feed.xml'), renderFeed(rendered, project.config, project.templates, builtAt));
+  cpSync(minisearchUmd, join(dir, 'web', 'assets', 'minisearch.js'));
+  const manifest = { generated: builtAt.toISOString(), base_url: project.config.base_url, briefings: rendered.map(manifestEntry) };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/**
+ * Builds into a fresh folder beside `out` and swaps it in only when everything succeeded,
+ * so a failed build leaves the previous site as it was.
+ */
+export async function build(options: ProjectOptions & { out?: string } = {}): Promise<BuildResult> {
+  const started = performance.now();
+  const root = resolve(options.root ?? '.');
+  const out = resolve(root, options.out ?? 'dist');
+  const opened = await openProject(options);
+  const problems = [...opened.problems];
+  const done = (ok: boolean, rendered: Rendered[] = []): BuildResult => ({ ok, problems, rendered, out, ms: performance.now() - started });
+  if (!opened.project) return done(false);
+  const loaded = loadProjectBriefings(opened.project, options);
+  problems.push(...loaded.problems);
+  if (hasErrors(problems)) return done(false);
+
+  const rendered = renderAll(opened.project, loaded.briefings);
+  const temp = `${out}.tmp-${process.pid}`;
+  const old = `${out}.old-${process.pid}`;
+  rmSync(temp, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  try {
+    mkdirSync(temp, { recursive: true });
+    writeSite(temp, opened.project, rendered);
+    if (existsSync(out)) renameSync(out, old);
+    renameSync(temp, out);
+    rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    if (!existsSync(out) && existsSync(old)) renameSync(old, out);
+    problems.push({ code: 'EWRITE', severity: 'error', file: out, message: `cannot write the build: ${(error as Error).message}` });
+    return done(false);
+  }
+  return done(true, rendered);
+}

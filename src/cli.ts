@@ -1,0 +1,86 @@
+import { Command, Option } from 'commander';
+import { build, loadProjectBriefings, openProject } from './build.js';
+import { formatProblem, hasErrors, ProblemsError, type Problem } from './problem.js';
+import { createSiteServer } from './track/index.js';
+import { join } from 'node:path';
+
+/** Prints problems one line each; returns whether any is an error. */
+function report(problems: readonly Problem[]): boolean {
+  for (const p of problems) console.error(formatProblem(p));
+  return hasErrors(problems);
+}
+
+function fail(problems: readonly Problem[]): never {
+  throw new ProblemsError([...problems]);
+}
+
+const program = new Command('briefcast')
+  .description('Case review learning as "5 min briefing" emails and web pages: write, send, and show they were read.')
+  .showHelpAfterError('(run briefcast --help for the commands)');
+
+program
+  .command('check')
+  .description('validate briefings; errors as file:line:col, exit 1 on any error')
+  .argument('[files...]', 'briefing files (default: every file in briefings/)')
+  .action(async (files: string[]) => {
+    const { project, problems } = await openProject();
+    if (!project) fail(problems);
+    const loaded = loadProjectBriefings(project, { drafts: true, files: files.length ? files : undefined });
+    const all = [...problems, ...loaded.problems];
+    const failed = report(all);
+    const warnings = all.filter((p) => p.severity === 'warning').length;
+    console.log(`${loaded.briefings.length} briefing${loaded.briefings.length === 1 ? '' : 's'} checked: ${all.length - warnings} error(s), ${warnings} warning(s)`);
+    if (failed) process.exitCode = 1;
+  });
+
+async function runBuild(options: { out?: string; baseUrl?: string; drafts?: boolean }) {
+  const result = await build(options);
+  if (report(result.problems) || !result.ok) {
+    console.error(`build failed; ${result.out} was left as it was`);
+    process.exitCode = 1;
+    return result;
+  }
+  for (const r of result.rendered) console.log(`  ${r.briefing.slug}  (${r.briefing.lessons.length} lessons, ${r.words} words)`);
+  console.log(`built ${result.rendered.length} briefing${result.rendered.length === 1 ? '' : 's'} into ${result.out} in ${Math.round(result.ms)} ms`);
+  return result;
+}
+
+program
+  .command('build')
+  .description('build every briefing into dist/: web pages, archive, feed, emails, manifest')
+  .option('--out <dir>', 'output folder', 'dist')
+  .option('--base-url <url>', 'public address of the site (overrides briefcast.yml)')
+  .option('--drafts', 'include drafts')
+  .action(async (options) => {
+    await runBuild(options);
+  });
+
+program
+  .command('start')
+  .description('build, then serve the site on http://localhost:4000')
+  .addOption(new Option('--port <port>', 'port').default(4000).argParser(Number))
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .action(async (options: { port: number; host: string }) => {
+    const result = await runBuild({});
+    if (!result.ok) return;
+    const server = createSiteServer({ webRoot: join(result.out, 'web') });
+    server.listen(options.port, options.host, () => {
+      console.log(`serving ${join(result.out, 'web')} on http://${options.host === '127.0.0.1' ? 'localhost' : options.host}:${options.port}/ (Ctrl-C to stop)`);
+    });
+    const stop = () => server.close(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ProblemsError) {
+    report(error.problems);
+    process.exitCode = 1;
+  } else {
+    console.error(`briefcast: ${(error as Error).message}`);
+    if (process.env.BRIEFCAST_DEBUG) console.error(error);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const markdown = z.string().min(1);
+
+export const configSchema = z
+  .object({
+    board: z.object({
+      name: z.string().min(1),
+      short_name: z.string().min(1),
+      address: z.string().min(1),
+      email: z.email(),
+      phone: z.string().optional(),
+      website: z.url().optional(),
+      /** A path under the project or an https URL; shown in the banner with its alt text. */
+      logo: z.object({ src: z.string().min(1), alt: z.string().min(1) }).optional(),
+      colour: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour like "#005eb8"')
+        .default('#005a70'),
+    }),
+    banner_label: z.string().min(1).default('5 min briefing'),
+    base_url: z.url().default('http://localhost:4000'),
+    language: z.string().default('en-GB'),
+    sender: z
+      .object({ name: z.string().min(1), email: z.email(), reply_to: z.email().optional() })
+      .optional(),
+    /** Paragraphs every briefing of this board repeats, in Markdown. */
+    standard: z
+      .object({
+        /** Keyed by review type: what such a review is, shown after the briefing's opening. */
+        definitions: z.record(z.string(), markdown).default({}),
+        /** After the definition, before the body's first section. */
+        intro: z.array(markdown).default([]),
+        closing: z
+          .object({ heading: z.string().min(1), paragraphs: z.array(markdown).default([]) })
+          .optional(),
+      })
+      .default({ definitions: {}, intro: [] }),
+    /** Reading speed for the "N min" label check, words per minute. */
+    reading_wpm: z.number().int().positive().default(200),
+    send: z
+      .object({
+        connections: z.number().int().min(1).max(50).default(3),
+        rate_per_second: z.number().positive().default(10),
+        max_attempts: z.number().int().min(1).max(20).default(5),
+        retry_base_seconds: z.number().positive().default(30),
+        pause_after_errors: z.number().int().min(1).default(20),
+      })
+      .prefault({}),
+    tracking: z.enum(['individual', 'aggregate', 'off']).default('individual'),
+    retention_days: z.number().int().positive().default(365),
+    dashboard_password: z.string().min(8).optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,38 @@
+import { location } from 'vfile-location';
+
+/** A problem with the user's input: a value, never thrown, shown as one line. */
+export interface Problem {
+  code: string;
+  severity: 'error' | 'warning';
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** Thrown only at the edge (CLI) to stop a command with problems already collected. */
+export class ProblemsError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ProblemsError';
+  }
+}
+
+export function formatProblem(p: Problem): string {
+  const place = p.line === undefined ? p.file : p.column === undefined ? `${p.file}:${p.line}` : `${p.file}:${p.line}:${p.column}`;
+  const prefix = p.severity === 'warning' ? 'warning: ' : '';
+  return `${place}  ${prefix}${p.message}`;
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
+
+/** Maps character offsets in a text to 1-based line and column. */
+export function pointer(text: string): (offset: number) => { line: number; column: number } {
+  const place = location(text);
+  return (offset) => {
+    const point = place.toPoint(Math.max(0, Math.min(offset, text.length)));
+    return point ? { line: point.line, column: point.column } : { line: 1, column: 1 };
+  };
+}

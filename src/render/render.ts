@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { RootContent } from 'mdast';
+import { convert } from 'html-to-text';
+import type { Briefing } from '../briefing/index.js';
+import type { Config } from '../config/index.js';
+import { inlineHtml, parseMarkdown, toHtml, type Link } from './markdown.js';
+import { escapeHtml, fill, slot, toSlotted, type Slotted } from './slots.js';
+import type { Templates } from './templates.js';
+
+/** What an email carries for one reader: the parts of "compile once, personalise cheaply". */
+export interface EmailVariant {
+  /** An acknowledge button (needs the tracking server). */
+  ack: boolean;
+  /** An open pixel. */
+  pixel: boolean;
+  /** "Sent to <name>" in the footer. */
+  recipient: boolean;
+}
+
+export interface Rendered {
+  briefing: Briefing;
+  links: Link[];
+  /** The link to the full report, when there is one. */
+  reportLink?: number;
+  /** The email and its text part with slots (links, web page, unsubscribe…) to fill per reader. */
+  email(variant: EmailVariant): { html: Slotted; text: Slotted };
+  /** The public web page. */
+  web: string;
+  /** The email and text as anyone may see them (dist/email): real links, no tracking. */
+  plain: { html: string; text: string };
+  /** Words a reader reads: the body, the definitions, the lessons. */
+  words: number;
+  hash: string;
+  /** The agencies named, resolved to names for display. */
+  agencyNames: string[];
+}
+
+export interface RenderContext {
+  config: Config;
+  templates: Templates;
+  /** Agency ids to names, for labels. */
+  agencyNames: ReadonlyMap<string, string>;
+}
+
+const monthYear = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+const dayMonthYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+export function dateLabel(date: string | undefined): string | undefined {
+  if (!date) return undefined;
+  const d = new Date(date.length === 7 ? `${date}-01T00:00:00Z` : `${date}T00:00:00Z`);
+  return (date.length === 7 ? monthYear : dayMonthYear).format(d);
+}
+
+export function pageUrl(config: Config, slug: string): string {
+  return `${config.base_url}/${slug}/`;
+}
+
+const textOptions = {
+  wordwrap: 78,
+  selectors: [
+    { selector: 'h1', options: { uppercase: false } },
+    { selector: 'h2', options: { uppercase: false } },
+    { selector: 'h3', options: { uppercase: false } },
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true, ignoreHref: false } },
+    { selector: 'img', format: 'skip' },
+  ],
+};
+
+function countWords(html: string): number {
+  return html.replace(/<[^>]+>/g, ' ').split(/\s+/).filter((w) => /\w/.test(w)).length;
+}
+
+/** Renders one briefing: Markdown once, then the layouts that were compiled once for the build. */
+export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered {
+  const { config, templates } = ctx;
+  const links: Link[] = [];
+  const tree = parseMarkdown(briefing.body);
+  // The board's standard paragraphs follow the briefing's opening, before its first section.
+  const firstHeading = tree.children.findIndex((n) => n.type === 'heading');
+  const split = firstHeading < 0 ? tree.children.length : firstHeading;
+  const intro = toHtml(tree.children.slice(0, split) as RootContent[], links);
+  const definitionText = briefing.type ? config.standard.definitions[briefing.type] : undefined;
+  const definition = definitionText ? toHtml(definitionText, links) : '';
+  const standardIntro = config.standard.intro.map((p) => toHtml(p, links));
+  const body = toHtml(tree.children.slice(split) as RootContent[], links);
+  const lessons = briefing.lessons.map((l) => ({
+    n: l.n,
+    html: inlineHtml(l.markdown, links, l.n),
+    for: l.agencies?.map((id) => ctx.agencyNames.get(id) ?? id).join(', '),
+  }));
+  let reportLink: number | undefined;
+  if (briefing.report_url) {
+    reportLink = links.length + 1;
+    links.push({ n: reportLink, url: briefing.report_url, text: 'Read the full report' });
+  }
+  const closing = config.standard.closing && {
+    heading: config.standard.closing.heading,
+    paragraphs: config.standard.closing.paragraphs.map((p) => toHtml(p, links)),
+  };
+  const agencyNames = briefing.agencies === 'all' ? [] : briefing.agencies.map((id) => ctx.agencyNames.get(id) ?? id);
+
+  const view = {
+    lang: config.language,
+    title: briefing.title,
+    summary: briefing.summary,
+    type: briefing.type,
+    date: briefing.date,
+    dateLabel: dateLabel(briefing.date),
+    tags: briefing.tags,
+    agencyNames,
+    colour: config.board.colour,
+    shortName: config.board.short_name,
+    boardName: config.board.name,
+    address: config.board.address,
+    email: config.board.email,
+    phone: config.board.phone,
+    logo: config.board.logo,
+    banner: briefing.format ?? config.banner_label,
+    root: `${config.base_url}/`,
+    intro,
+    definition,
+    standardIntro,
+    body,
+    lessons,
+    lessonsHeading: briefing.review ? `Lessons from ${briefing.review}` : 'Lessons',
+    reportLink: reportLink ? slot(`link-${reportLink}`) : undefined,
+    closing,
+    web: slot('web'),
+    unsubscribe: slot('unsubscribe'),
+  };
+
+  const email = (variant: EmailVariant) => {
+    const personal = {
+      ...view,
+      ack: variant.ack ? slot('ack') : undefined,
+      pixel: variant.pixel ? slot('pixel') : undefined,
+      recipient: variant.recipient ? slot('name') : undefined,
+    };
+    return {
+      html: toSlotted(templates.email(personal)),
+      text: toSlotted(convert(templates.emailText(personal), textOptions)),
+    };
+  };
+
+  const linkValues = Object.fromEntries(links.map((l) => [`link-${l.n}`, l.url]));
+  const publicValues = { ...linkValues, web: pageUrl(config, briefing.slug), unsubscribe: `mailto:${config.board.email}?subject=Unsubscribe` };
+  const generic = email({ ack: false, pixel: false, recipient: false });
+  const plain = { html: fill(generic.html, publicValues, escapeHtml), text: fill(generic.text, publicValues) };
+  const web = fill(toSlotted(templates.web({ ...view, root: '../' })), publicValues, escapeHtml);
+
+  const words = countWords([intro, definition, ...standardIntro, body, ...lessons.map((l) => l.html)].join(' '));
+  const hash = createHash('sha256').update(plain.html).update(plain.text).digest('hex').slice(0, 16);
+  return { briefing, links, reportLink, email, web, plain, words, hash, agencyNames };
+}

@@ -1,0 +1,88 @@
+import MiniSearch from 'minisearch';
+import type { Config } from '../config/index.js';
+import { dateLabel, pageUrl, type Rendered } from './render.js';
+import type { Templates } from './templates.js';
+
+/** MiniSearch must load the index with the options it was built with; the page gets the same. */
+const searchOptions = { fields: ['title', 'review', 'summary', 'text', 'tags'], idField: 'slug' };
+
+const newestFirst = (a: Rendered, b: Rendered) =>
+  (b.briefing.date ?? '').localeCompare(a.briefing.date ?? '') || a.briefing.title.localeCompare(b.briefing.title);
+
+function plainText(html: string): string {
+  return html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+}
+
+function boardView(config: Config) {
+  return {
+    lang: config.language,
+    colour: config.board.colour,
+    shortName: config.board.short_name,
+    boardName: config.board.name,
+    address: config.board.address,
+    email: config.board.email,
+    phone: config.board.phone,
+    logo: config.board.logo,
+  };
+}
+
+export interface AgencyRef {
+  id: string;
+  name: string;
+}
+
+/** The archive page: every briefing, newest first, filterable by agency and theme, searchable offline. */
+export function renderArchive(all: readonly Rendered[], config: Config, templates: Templates, agencies: readonly AgencyRef[]): string {
+  const list = [...all].sort(newestFirst);
+  const search = new MiniSearch(searchOptions);
+  search.addAll(
+    list.map((r) => ({
+      slug: r.briefing.slug,
+      title: r.briefing.title,
+      review: r.briefing.review ?? '',
+      summary: r.briefing.summary ?? '',
+      tags: r.briefing.tags.join(' '),
+      text: plainText(r.plain.text),
+    })),
+  );
+  const used = new Set(list.flatMap((r) => (r.briefing.agencies === 'all' ? agencies.map((a) => a.id) : r.briefing.agencies)));
+  return templates.archive({
+    ...boardView(config),
+    root: './',
+    briefings: list.map((r) => ({
+      ...r.briefing,
+      dateLabel: dateLabel(r.briefing.date),
+      agencyIds: r.briefing.agencies === 'all' ? 'all' : r.briefing.agencies.join(' '),
+      agencyLabel: r.briefing.agencies === 'all' ? 'all agencies' : r.agencyNames.join(', '),
+      tagList: r.briefing.tags.join('|'),
+    })),
+    agencies: agencies.filter((a) => used.has(a.id)),
+    tags: [...new Set(list.flatMap((r) => r.briefing.tags))].sort(),
+    // Inside <script>, "</" would end the element early.
+    searchIndex: JSON.stringify(search).replace(/<\//g, '<\\/'),
+    searchOptions: JSON.stringify(searchOptions),
+  });
+}
+
+function atomDate(date: string | undefined, fallback: string): string {
+  if (!date) return fallback;
+  return `${date.length === 7 ? `${date}-01` : date}T00:00:00Z`;
+}
+
+export function renderFeed(all: readonly Rendered[], config: Config, templates: Templates, builtAt: Date): string {
+  const list = [...all].sort(newestFirst);
+  const now = builtAt.toISOString().replace(/\.\d+Z$/, 'Z');
+  const entries = list.map((r) => ({
+    title: r.briefing.title,
+    summary: r.briefing.summary,
+    tags: r.briefing.tags,
+    url: pageUrl(config, r.briefing.slug),
+    updated: atomDate(r.briefing.date, now),
+  }));
+  return templates.feed({
+    ...boardView(config),
+    root: `${config.base_url}/`,
+    updated: entries.reduce((max, e) => (e.updated > max ? e.updated : max), entries[0]?.updated ?? now),
+    briefings: entries,
+  });
+}

@@ -1,0 +1,1 @@
+export { createSiteServer, type ServerOptions } from './server.js';

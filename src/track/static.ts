@@ -1,0 +1,66 @@
+import { createReadStream, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.xml': 'application/atom+xml; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Finds the file a URL path names inside `root`, or undefined: never a file outside it. */
+export function resolveStatic(root: string, pathname: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0')) return undefined;
+  const base = resolve(root);
+  const full = normalize(join(base, decoded));
+  if (full !== base && !full.startsWith(base + sep)) return undefined;
+  try {
+    const stat = statSync(full);
+    if (stat.isDirectory()) {
+      const index = join(full, 'index.html');
+      return statSync(index).isFile() ? index : undefined;
+    }
+    return stat.isFile() ? full : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Serves a built file. Pages revalidate (a briefing can be corrected and rebuilt); the
+ * search script rarely changes and may be cached for a day.
+ */
+export function sendStatic(req: IncomingMessage, res: ServerResponse, file: string, status = 200): void {
+  const type = types[extname(file)] ?? 'application/octet-stream';
+  const stat = statSync(file);
+  const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  res.setHeader('Content-Type', type);
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', file.includes(`${sep}assets${sep}`) ? 'public, max-age=86400' : 'public, max-age=0, must-revalidate');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (req.headers['if-none-match'] === etag) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Length', stat.size);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(file).pipe(res);
+}

@@ -1,0 +1,157 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { z } from 'zod';
+import { closest } from 'fastest-levenshtein';
+import { pointer, type Problem } from './problem.js';
+
+type Path = readonly PropertyKey[];
+
+/** A YAML text that knows where each value came from, so problems point at file:line:col. */
+export interface YamlSource {
+  data: unknown;
+  problems: Problem[];
+  /** The place of the value at `path` (or of its key), or of its nearest existing parent. */
+  place(path: Path, key?: boolean): { line: number; column: number };
+}
+
+/**
+ * Parses YAML that starts at `offset` inside `fullText` (frontmatter sits after `---`),
+ * so that positions are lines of the file, not of the YAML.
+ */
+export function parseYaml(file: string, fullText: string, offset = 0, length = fullText.length - offset): YamlSource {
+  const text = fullText.slice(offset, offset + length);
+  const at = pointer(fullText);
+  const doc = parseDocument(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: true });
+  const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => ({
+    code: 'EYAML',
+    severity: doc.errors.includes(e as never) ? 'error' : 'warning',
+    file,
+    ...at(offset + (e.pos?.[0] ?? 0)),
+    message: `invalid YAML: ${e.message.split('\n')[0]}`,
+  }));
+  const data = doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
+
+  function place(path: Path, key = false) {
+    let node: unknown = doc.contents;
+    let start = node && (node as Node).range ? (node as Node).range![0] : 0;
+    for (const [i, segment] of path.entries()) {
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        const target = key && last ? pair.key : (pair.value ?? pair.key);
+        node = target;
+        if ((target as Node)?.range) start = (target as Node).range![0];
+      } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
+        node = node.items[segment];
+        if ((node as Node).range) start = (node as Node).range![0];
+      } else break;
+    }
+    return at(offset + start);
+  }
+
+  return { data, problems, place };
+}
+
+export function formatPath(path: Path): string {
+  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${String(seg)}` : String(seg)), '');
+}
+
+/** Drops values a board office writes to mean "nothing": `date: ""`, `summary:`. */
+export function dropEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropEmpty);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null && v !== undefined && !(typeof v === 'string' && v.trim() === ''))
+        .map(([k, v]) => [k, dropEmpty(v)]),
+    );
+  }
+  return value;
+}
+
+function deleteAt(data: unknown, path: Path, keys: string[]) {
+  let node = data as Record<PropertyKey, unknown> | undefined;
+  for (const seg of path) node = node?.[seg] as Record<PropertyKey, unknown> | undefined;
+  if (node && typeof node === 'object') for (const k of keys) delete node[k];
+}
+
+function knownKeysAt(schema: z.ZodType, path: Path): string[] {
+  let s: unknown = schema;
+  const unwrap = (x: unknown): unknown => {
+    let cur = x as { def?: { type?: string; innerType?: unknown; element?: unknown; in?: unknown; options?: unknown[] }; shape?: object };
+    while (cur?.def && ['optional', 'default', 'prefault', 'nullable', 'pipe'].includes(cur.def.type ?? '')) {
+      cur = (cur.def.innerType ?? cur.def.in) as typeof cur;
+    }
+    return cur;
+  };
+  for (const seg of path) {
+    const cur = unwrap(s) as { shape?: Record<string, unknown>; def?: { type?: string; element?: unknown; options?: unknown[] } };
+    if (typeof seg === 'number' && cur.def?.type === 'array') s = cur.def.element;
+    else if (cur.shape) s = cur.shape[String(seg)];
+    else return [];
+    const inner = unwrap(s) as { def?: { type?: string; options?: unknown[] } };
+    if (inner.def?.type === 'union') s = inner.def.options?.find((o) => (unwrap(o) as { shape?: object }).shape);
+  }
+  const last = unwrap(s) as { shape?: object; def?: { type?: string; options?: unknown[] } };
+  if (last.shape) return Object.keys(last.shape);
+  const obj = last.def?.type === 'union' ? last.def.options?.map(unwrap).find((o) => (o as { shape?: object }).shape) : undefined;
+  return obj ? Object.keys((obj as { shape: object }).shape) : [];
+}
+
+/**
+ * Validates with a strict zod schema. Unknown keys become warnings with a suggestion and are
+ * dropped; every other issue is an error at the place of its value.
+ */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  source: YamlSource,
+  file: string,
+  data: unknown = source.data,
+  /** Where `data` sits in the YAML document, when it is a part of it. */
+  prefix: Path = [],
+): { value?: z.infer<S>; problems: Problem[] } {
+  const problems: Problem[] = [];
+  for (let round = 0; round < 5; round++) {
+    const result = schema.safeParse(data, { reportInput: true });
+    if (result.success) return { value: result.data, problems };
+    const unknown = result.error.issues.filter((i) => i.code === 'unrecognized_keys');
+    const others = result.error.issues.filter((i) => i.code !== 'unrecognized_keys');
+    for (const issue of unknown) {
+      const known = knownKeysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        const guess = known.length ? closest(key, known) : undefined;
+        problems.push({
+          code: 'EUNKNOWNKEY',
+          severity: 'warning',
+          file,
+          ...source.place([...prefix, ...issue.path, key], true),
+          message: `${formatPath([...prefix, ...issue.path, key])}: unknown key, ignored${guess ? ` (did you mean "${guess}"?)` : ''}`,
+        });
+      }
+      deleteAt(data, issue.path, issue.keys);
+    }
+    if (others.length > 0) {
+      for (const issue of others) {
+        problems.push({ code: 'ESCHEMA', severity: 'error', file, ...source.place([...prefix, ...issue.path]), message: describeIssue(issue, prefix) });
+      }
+      return { problems };
+    }
+  }
+  return { problems };
+}
+
+export function describeIssue(issue: z.core.$ZodIssue, prefix: Path = []): string {
+  const where = formatPath([...prefix, ...issue.path]) || '(top)';
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: required`;
+  if (issue.code === 'invalid_type') return `${where}: expected ${issue.expected}, got ${describeInput(issue.input)}`;
+  return `${where}: ${issue.message}`;
+}
+
+function describeInput(input: unknown): string {
+  if (Array.isArray(input)) return 'a list';
+  if (input instanceof Date) return 'a date';
+  if (input === null) return 'nothing';
+  if (typeof input === 'object') return 'a mapping';
+  if (typeof input === 'string') return `"${input.length > 40 ? input.slice(0, 40) + '…' : input}"`;
+  return String(input);
+}
