@@ -12,12 +12,18 @@ export const reviewTypes = [
 /** YAML 1.1 tools turn `2016-03-01` into a date; the board means the day, not a time zone. */
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
+const dayOrMonth = /^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/;
+
 const reviewDate = z.preprocess(
   (v) => (v instanceof Date ? isoDay(v) : typeof v === 'number' ? String(v) : v),
   z
     .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, 'expected a date as YYYY-MM-DD or YYYY-MM')
-    .refine((s) => s.length === 7 || isoDay(new Date(`${s}T00:00:00Z`)) === s, 'no such day'),
+    .regex(dayOrMonth, 'expected a date as YYYY-MM-DD or YYYY-MM')
+    .refine((s) => {
+      if (s.length === 7 || !dayOrMonth.test(s)) return true;
+      const day = new Date(`${s}T00:00:00Z`);
+      return !Number.isNaN(day.getTime()) && isoDay(day) === s;
+    }, 'no such day'),
 );
 
 const agencyIds = z.array(z.string().min(1)).min(1);

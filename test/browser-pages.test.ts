@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../src/build.js';
+import { createSiteServer } from '../src/track/index.js';
+import { axeViolations, horizontalOverflow, launchChromium, listen } from './browser.js';
+import { tempProject } from './helpers.js';
+
+describe('in headless Chromium', () => {
+  const dir = tempProject();
+  let browser: Browser;
+  let base: string;
+  const server = createSiteServer({ webRoot: join(dir, 'dist', 'web') });
+  beforeAll(async () => {
+    expect((await build({ root: dir })).ok).toBe(true);
+    base = await listen(server);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    server.close();
+  });
+
+  for (const width of [360, 1280]) {
+    it(`the web page has no horizontal overflow at ${width} px`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 800 } });
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`${base}/children-p/`);
+      expect(await page.locator('h1').textContent()).toBe('Learning from Serious Case Reviews – Children P');
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      expect(requests.filter((u) => !u.startsWith(base))).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it('axe-core finds no violations on the web page and the archive', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/children-p/`);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.goto(`${base}/`);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('the archive filters by agency and theme and searches by word, with no server', async () => {
+    const page = await browser.newPage();
+    await page.goto(`file://${join(dir, 'dist', 'web', 'index.html')}`);
+    const visible = () => page.locator('#list > li:not([hidden])').count();
+    expect(await visible()).toBe(1);
+    await page.fill('#q', 'grandmother');
+    expect(await visible()).toBe(1);
+    await page.fill('#q', 'zebra crossing');
+    expect(await visible()).toBe(0);
+    await page.fill('#q', '');
+    await page.selectOption('#agency', 'police');
+    expect(await visible()).toBe(1);
+    await page.selectOption('#tag', 'neglect');
+    expect(await visible()).toBe(1);
+    expect(await page.locator('#count').textContent()).toBe('1 briefings');
+    await page.close();
+  });
+
+  for (const width of [375, 600]) {
+    it(`the email HTML has no horizontal overflow at ${width} px`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 800 } });
+      await page.setContent(readFileSync(join(dir, 'dist/email/children-p.html'), 'utf8'));
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      await page.close();
+    });
+  }
+});

@@ -1,0 +1,36 @@
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
+
+export const repo = resolve(import.meta.dirname, '..');
+export const bin = join(repo, 'bin', 'briefcast.js');
+
+/** A copy of the sample project in a temp folder, removed after the test file. */
+export function tempProject(options: { briefings?: boolean } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'briefcast-'));
+  for (const part of ['briefcast.yml', 'lists', 'templates']) cpSync(join(repo, part), join(dir, part), { recursive: true });
+  if (options.briefings !== false) cpSync(join(repo, 'briefings'), join(dir, 'briefings'), { recursive: true });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real command line in `cwd`. */
+export function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<Run> {
+  return new Promise((done) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
+  });
+}
+
+export { spawn };
