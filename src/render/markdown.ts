@@ -2,7 +2,7 @@ import type { Element, Root as Hast } from 'hast';
 import { toString } from 'hast-util-to-string';
 import type { Root as Mdast, RootContent } from 'mdast';
 import rehypeRaw from 'rehype-raw';
-import rehypeSanitize from 'rehype-sanitize';
+import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
 import rehypeSlug from 'rehype-slug';
 import rehypeStringify from 'rehype-stringify';
 import remarkGfm from 'remark-gfm';
@@ -51,13 +51,16 @@ function rehypeCollectLinks() {
   };
 }
 
+/** GitHub's rules, and a pasted <style> loses its text as well as its tag. */
+const sanitizeSchema = { ...defaultSchema, strip: [...(defaultSchema.strip ?? []), 'style'] };
+
 /** The one processor of the build; unified freezes it on first use and it is reused for every briefing. */
 const processor = unified()
   .use(remarkParse)
   .use(remarkGfm)
   .use(remarkRehype, { allowDangerousHtml: true })
   .use(rehypeRaw)
-  .use(rehypeSanitize)
+  .use(rehypeSanitize, sanitizeSchema)
   .use(rehypeSlug)
   .use(rehypeCollectLinks)
   .use(rehypeStringify);
