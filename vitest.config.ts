@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    // The JSON file is what .ci/run counts "N passed, N failed" from.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.test-results.json' },
   },
 });

@@ -1,11 +1,12 @@
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { loadBriefings, type Briefing } from './briefing/index.js';
 import { loadConfig, type Config } from './config/index.js';
 import { loadLists, type Agency } from './lists/index.js';
 import { hasErrors, type Problem } from './problem.js';
-import { compileTemplates, renderArchive, renderBriefing, renderFeed, TemplateError, type Rendered, type Templates } from './render/index.js';
+import { compileTemplates, createRenderContext, renderArchive, renderBriefing, renderFeed, TemplateError, type Rendered, type Templates } from './render/index.js';
 
 export interface ProjectOptions {
   /** The project folder: briefcast.yml, briefings/, lists/, templates/. */
@@ -48,8 +49,8 @@ export function loadProjectBriefings(project: Project, options: { drafts?: boole
 }
 
 export function renderAll(project: Project, briefings: readonly Briefing[]): Rendered[] {
-  const agencyNames = new Map(project.agencies.map((a) => [a.id, a.name]));
-  return briefings.map((b) => renderBriefing(b, { config: project.config, templates: project.templates, agencyNames }));
+  const ctx = createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])));
+  return briefings.map((b) => renderBriefing(b, ctx));
 }
 
 export interface BuildResult {
@@ -78,21 +79,23 @@ export function manifestEntry(r: Rendered): ManifestEntry {
 // The browser copy of MiniSearch for the archive's offline search; the package does not export its path.
 const minisearchUmd = join(dirname(createRequire(import.meta.url).resolve('minisearch')), '..', 'umd', 'index.js');
 
-/** Writes every output of the site into `dir` (which must exist). */
-export function writeSite(dir: string, project: Project, rendered: readonly Rendered[], builtAt = new Date()) {
-  mkdirSync(join(dir, 'web', 'assets'), { recursive: true });
-  mkdirSync(join(dir, 'email'), { recursive: true });
+/** Writes every output of the site into `dir`; the writes overlap, as each is small. */
+export async function writeSite(dir: string, project: Project, rendered: readonly Rendered[], builtAt = new Date()): Promise<void> {
+  await mkdir(join(dir, 'web', 'assets'), { recursive: true });
+  await mkdir(join(dir, 'email'), { recursive: true });
+  const writes: Promise<void>[] = [];
   for (const r of rendered) {
-    mkdirSync(join(dir, 'web', r.briefing.slug), { recursive: true });
-    writeFileSync(join(dir, 'web', r.briefing.slug, 'index.html'), r.web);
-    writeFileSync(join(dir, 'email', `${r.briefing.slug}.html`), r.plain.html);
-    writeFileSync(join(dir, 'email', `${r.briefing.slug}.txt`), r.plain.text);
+    const page = join(dir, 'web', r.briefing.slug);
+    writes.push(mkdir(page).then(() => writeFile(join(page, 'index.html'), r.web)));
+    writes.push(writeFile(join(dir, 'email', `${r.briefing.slug}.html`), r.plain.html));
+    writes.push(writeFile(join(dir, 'email', `${r.briefing.slug}.txt`), r.plain.text));
   }
-  writeFileSync(join(dir, 'web', 'index.html'), renderArchive(rendered, project.config, project.templates, project.agencies));
-  writeFileSync(join(dir, 'web', 'feed.xml'), renderFeed(rendered, project.config, project.templates, builtAt));
-  cpSync(minisearchUmd, join(dir, 'web', 'assets', 'minisearch.js'));
+  writes.push(writeFile(join(dir, 'web', 'index.html'), renderArchive(rendered, project.config, project.templates, project.agencies)));
+  writes.push(writeFile(join(dir, 'web', 'feed.xml'), renderFeed(rendered, project.config, project.templates, builtAt)));
+  writes.push(copyFile(minisearchUmd, join(dir, 'web', 'assets', 'minisearch.js')));
   const manifest = { generated: builtAt.toISOString(), base_url: project.config.base_url, briefings: rendered.map(manifestEntry) };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writes.push(writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n'));
+  await Promise.all(writes);
 }
 
 /**
@@ -118,7 +121,7 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
   mkdirSync(dirname(out), { recursive: true });
   try {
     mkdirSync(temp, { recursive: true });
-    writeSite(temp, opened.project, rendered);
+    await writeSite(temp, opened.project, rendered);
     if (existsSync(out)) renameSync(out, old);
     renameSync(temp, out);
     rmSync(old, { recursive: true, force: true });

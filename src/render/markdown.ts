@@ -51,6 +51,19 @@ function rehypeCollectLinks() {
   };
 }
 
+/** Parsing raw HTML with parse5 is the slowest step; most briefings have none. */
+function rehypeRawWhenNeeded() {
+  const raw = rehypeRaw();
+  return (tree: Hast, file: VFile) => {
+    let found = false;
+    visit(tree, 'raw', () => {
+      found = true;
+      return false;
+    });
+    return found ? raw(tree, file) : tree;
+  };
+}
+
 /** GitHub's rules, and a pasted <style> loses its text as well as its tag. */
 const sanitizeSchema = { ...defaultSchema, strip: [...(defaultSchema.strip ?? []), 'style'] };
 
@@ -59,7 +72,7 @@ const processor = unified()
   .use(remarkParse)
   .use(remarkGfm)
   .use(remarkRehype, { allowDangerousHtml: true })
-  .use(rehypeRaw)
+  .use(rehypeRawWhenNeeded)
   .use(rehypeSanitize, sanitizeSchema)
   .use(rehypeSlug)
   .use(rehypeCollectLinks)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RootContent } from 'mdast';
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import type { Briefing } from '../briefing/index.js';
 import type { Config } from '../config/index.js';
 import { inlineHtml, parseMarkdown, toHtml, type Link } from './markdown.js';
@@ -28,8 +28,10 @@ export interface Rendered {
   web: string;
   /** The email and text as anyone may see them (dist/email): real links, no tracking. */
   plain: { html: string; text: string };
-  /** Words a reader reads: the body, the definitions, the lessons. */
+  /** Words a reader reads: the body, the definition, the lessons. */
   words: number;
+  /** The briefing's own words (not the board's standard paragraphs), for the archive search. */
+  searchText: string;
   hash: string;
   /** The agencies named, resolved to names for display. */
   agencyNames: string[];
@@ -40,6 +42,35 @@ export interface RenderContext {
   templates: Templates;
   /** Agency ids to names, for labels. */
   agencyNames: ReadonlyMap<string, string>;
+  /** The board's standard paragraphs, rendered once for the whole build. */
+  standard: {
+    definitions: ReadonlyMap<string, string>;
+    intro: string[];
+    closing?: { heading: string; paragraphs: string[] };
+  };
+}
+
+/**
+ * Renders what every briefing of the board shares once per build. Links in the board's
+ * standard paragraphs are its own (a website, a policy) and are not tracked per briefing.
+ */
+export function createRenderContext(config: Config, templates: Templates, agencyNames: ReadonlyMap<string, string>): RenderContext {
+  const once = (markdown: string) => {
+    const links: Link[] = [];
+    const html = toHtml(markdown, links);
+    return fill(toSlotted(html), Object.fromEntries(links.map((l) => [`link-${l.n}`, l.url])), escapeHtml);
+  };
+  const { definitions, intro, closing } = config.standard;
+  return {
+    config,
+    templates,
+    agencyNames,
+    standard: {
+      definitions: new Map(Object.entries(definitions).map(([type, md]) => [type, once(md)])),
+      intro: intro.map(once),
+      closing: closing && { heading: closing.heading, paragraphs: closing.paragraphs.map(once) },
+    },
+  };
 }
 
 const monthYear = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -55,7 +86,8 @@ export function pageUrl(config: Config, slug: string): string {
   return `${config.base_url}/${slug}/`;
 }
 
-const textOptions = {
+/** html-to-text compiles its selectors; doing it once saves most of its cost per briefing. */
+const toText = compile({
   wordwrap: 78,
   selectors: [
     { selector: 'h1', options: { uppercase: false } },
@@ -64,10 +96,10 @@ const textOptions = {
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true, ignoreHref: false } },
     { selector: 'img', format: 'skip' },
   ],
-};
+});
 
-function countWords(html: string): number {
-  return html.replace(/<[^>]+>/g, ' ').split(/\s+/).filter((w) => /\w/.test(w)).length;
+function countWords(text: string): number {
+  return text.replace(/<[^>]+>/g, ' ').split(/\s+/).filter((w) => /\w/.test(w)).length;
 }
 
 /** Renders one briefing: Markdown once, then the layouts that were compiled once for the build. */
@@ -79,9 +111,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const firstHeading = tree.children.findIndex((n) => n.type === 'heading');
   const split = firstHeading < 0 ? tree.children.length : firstHeading;
   const intro = toHtml(tree.children.slice(0, split) as RootContent[], links);
-  const definitionText = briefing.type ? config.standard.definitions[briefing.type] : undefined;
-  const definition = definitionText ? toHtml(definitionText, links) : '';
-  const standardIntro = config.standard.intro.map((p) => toHtml(p, links));
+  const definition = (briefing.type && ctx.standard.definitions.get(briefing.type)) || '';
+  const standardIntro = ctx.standard.intro;
   const body = toHtml(tree.children.slice(split) as RootContent[], links);
   const lessons = briefing.lessons.map((l) => ({
     n: l.n,
@@ -93,10 +124,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     reportLink = links.length + 1;
     links.push({ n: reportLink, url: briefing.report_url, text: 'Read the full report' });
   }
-  const closing = config.standard.closing && {
-    heading: config.standard.closing.heading,
-    paragraphs: config.standard.closing.paragraphs.map((p) => toHtml(p, links)),
-  };
+  const closing = ctx.standard.closing;
   const agencyNames = briefing.agencies === 'all' ? [] : briefing.agencies.map((id) => ctx.agencyNames.get(id) ?? id);
 
   const view = {
@@ -138,7 +166,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     };
     return {
       html: toSlotted(templates.email(personal)),
-      text: toSlotted(convert(templates.emailText(personal), textOptions)),
+      text: toSlotted(toText(templates.emailText(personal))),
     };
   };
 
@@ -148,7 +176,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const plain = { html: fill(generic.html, publicValues, escapeHtml), text: fill(generic.text, publicValues) };
   const web = fill(toSlotted(templates.web({ ...view, root: '../' })), publicValues, escapeHtml);
 
-  const words = countWords([intro, definition, ...standardIntro, body, ...lessons.map((l) => l.html)].join(' '));
+  const searchText = [intro, body, ...lessons.map((l) => l.html)].join(' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  const words = countWords(searchText) + countWords(definition);
   const hash = createHash('sha256').update(plain.html).update(plain.text).digest('hex').slice(0, 16);
-  return { briefing, links, reportLink, email, web, plain, words, hash, agencyNames };
+  return { briefing, links, reportLink, email, web, plain, words, searchText, hash, agencyNames };
 }

@@ -9,10 +9,6 @@ const searchOptions = { fields: ['title', 'review', 'summary', 'text', 'tags'], 
 const newestFirst = (a: Rendered, b: Rendered) =>
   (b.briefing.date ?? '').localeCompare(a.briefing.date ?? '') || a.briefing.title.localeCompare(b.briefing.title);
 
-function plainText(html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
-}
-
 function boardView(config: Config) {
   return {
     lang: config.language,
@@ -42,7 +38,7 @@ export function renderArchive(all: readonly Rendered[], config: Config, template
       review: r.briefing.review ?? '',
       summary: r.briefing.summary ?? '',
       tags: r.briefing.tags.join(' '),
-      text: plainText(r.plain.text),
+      text: r.searchText,
     })),
   );
   const used = new Set(list.flatMap((r) => (r.briefing.agencies === 'all' ? agencies.map((a) => a.id) : r.briefing.agencies)));

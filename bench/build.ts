@@ -1,0 +1,45 @@
+import { rmSync } from 'node:fs';
+import { build, loadProjectBriefings, openProject } from '../src/build.js';
+import { generateProject } from './generate.js';
+import { toHtml, inlineHtml, type Link } from '../src/render/markdown.js';
+
+/** Issue: build 500 briefings; compare with unified alone on the same bodies, in the same run. */
+export async function benchBuild(n = 500) {
+  const dir = generateProject(n);
+  try {
+    // Warm both paths once so neither pays for module loading or JIT in the timed run.
+    await build({ root: dir });
+    const opened = await openProject({ root: dir });
+    const { briefings } = loadProjectBriefings(opened.project!);
+
+    const unifiedStart = performance.now();
+    for (const b of briefings) {
+      const links: Link[] = [];
+      toHtml(b.body, links);
+      for (const l of b.lessons) inlineHtml(l.markdown, links, l.n);
+    }
+    const unifiedMs = performance.now() - unifiedStart;
+
+    const buildStart = performance.now();
+    const result = await build({ root: dir });
+    const buildMs = performance.now() - buildStart;
+    if (!result.ok) throw new Error('bench build failed');
+    const opened2 = await openProject({ root: dir });
+
+    const figures = {
+      briefings: n,
+      build_ms_per_briefing: +(buildMs / n).toFixed(3),
+      unified_ms_per_briefing: +(unifiedMs / n).toFixed(3),
+      ratio: +(buildMs / unifiedMs).toFixed(2),
+      goal_ratio: 1.5,
+      mjml_compiles: opened2.project!.templates.mjmlCompiles,
+      goal_mjml_compiles: 1,
+    };
+    console.log(
+      `build: ${n} briefings, ${figures.build_ms_per_briefing} ms/briefing whole build, ${figures.unified_ms_per_briefing} ms/briefing unified alone, ratio ${figures.ratio} (goal <= 1.5), MJML compiled ${figures.mjml_compiles} time(s) per build (goal 1)`,
+    );
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
