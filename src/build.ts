@@ -53,6 +53,19 @@ export function renderAll(project: Project, briefings: readonly Briefing[]): Ren
   return briefings.map((b) => renderBriefing(b, ctx));
 }
 
+/** One briefing by slug, rendered, or a problem naming the slugs there are. */
+export function renderBySlug(project: Project, slug: string): { rendered?: Rendered; problems: Problem[] } {
+  const loaded = loadProjectBriefings(project, { drafts: false });
+  const briefing = loaded.briefings.find((b) => b.slug === slug);
+  const own = loaded.problems.filter((p) => p.severity === 'error' && (!briefing || p.file === briefing.file));
+  if (!briefing) {
+    const known = loaded.briefings.map((b) => b.slug).join(', ') || 'none';
+    return { problems: [...own, { code: 'ESLUG', severity: 'error', file: 'briefings/', message: `no briefing "${slug}" (known: ${known}); drafts are not sent` }] };
+  }
+  if (own.length) return { problems: own };
+  return { rendered: renderAll(project, [briefing])[0]!, problems: loaded.problems.filter((p) => p.file === briefing.file) };
+}
+
 export interface BuildResult {
   ok: boolean;
   problems: Problem[];

@@ -4,7 +4,8 @@ import { location } from 'vfile-location';
 export interface Problem {
   code: string;
   severity: 'error' | 'warning';
-  file: string;
+  /** The file at fault; absent for a problem with the command itself. */
+  file?: string;
   line?: number;
   column?: number;
   message: string;
@@ -19,6 +20,7 @@ export class ProblemsError extends Error {
 }
 
 export function formatProblem(p: Problem): string {
+  if (p.file === undefined) return `briefcast: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
   const place = p.line === undefined ? p.file : p.column === undefined ? `${p.file}:${p.line}` : `${p.file}:${p.line}:${p.column}`;
   const prefix = p.severity === 'warning' ? 'warning: ' : '';
   return `${place}  ${prefix}${p.message}`;

@@ -34,3 +34,19 @@ export function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, in
 }
 
 export { spawn };
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+
+/** Changes briefcast.yml in a temp project (a shallow merge per top-level key). */
+export function configure(dir: string, patch: Record<string, unknown>): void {
+  const path = join(dir, 'briefcast.yml');
+  const config = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    config[key] = value && typeof value === 'object' && !Array.isArray(value) ? { ...(config[key] as object), ...value } : value;
+  }
+  writeFileSync(path, stringify(config));
+}
+
+/** Fast retries and no rate limit worth waiting for, for tests against a local server. */
+export const fastSending = { send: { connections: 3, rate_per_second: 1000, max_attempts: 5, retry_base_seconds: 0.05, pause_after_errors: 50 } };

@@ -1,18 +1,11 @@
 import { Command, Option } from 'commander';
-import { build, loadProjectBriefings, openProject } from './build.js';
-import { formatProblem, hasErrors, ProblemsError, type Problem } from './problem.js';
-import { createSiteServer } from './track/index.js';
 import { join } from 'node:path';
-
-/** Prints problems one line each; returns whether any is an error. */
-function report(problems: readonly Problem[]): boolean {
-  for (const p of problems) console.error(formatProblem(p));
-  return hasErrors(problems);
-}
-
-function fail(problems: readonly Problem[]): never {
-  throw new ProblemsError([...problems]);
-}
+import { build, loadProjectBriefings, openProject } from '../build.js';
+import { ProblemsError } from '../problem.js';
+import { createSiteServer } from '../track/index.js';
+import { campaignsCommand, listsCommand } from './campaigns.js';
+import { fail, report } from './output.js';
+import { sendCommand } from './send.js';
 
 const program = new Command('briefcast')
   .description('Case review learning as "5 min briefing" emails and web pages: write, send, and show they were read.')
@@ -71,6 +64,30 @@ program
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+program
+  .command('lists')
+  .description('agencies, recipient counts and problems in the lists')
+  .action(listsCommand);
+
+program
+  .command('send')
+  .description("send a briefing to its agencies' distribution lists")
+  .argument('<slug>', 'the briefing (its file name without .md)')
+  .option('--agency <ids...>', 'only these agencies')
+  .option('--yes', 'do not ask for confirmation')
+  .option('--dry-run', 'do everything except hand mail over; print what would go')
+  .option('--resume', 'only continue an unfinished campaign')
+  .option('--again', 'start a new campaign even though this briefing was sent')
+  .option('--test <address>', 'send one proof copy to this address; nothing is recorded')
+  .option('--send-by <date>', 'do not start or resume after this day (YYYY-MM-DD)')
+  .action(sendCommand);
+
+program
+  .command('campaigns')
+  .description('campaigns with counts by state; with an id, its failed deliveries and their SMTP responses')
+  .argument('[id]', 'a campaign id')
+  .action(campaignsCommand);
 
 try {
   await program.parseAsync(process.argv);

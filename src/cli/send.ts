@@ -1,0 +1,189 @@
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { openProject, renderBySlug } from '../build.js';
+import { loadLists } from '../lists/index.js';
+import { hasErrors } from '../problem.js';
+import { createComposer, dryRunTransport, outboxTransport, planCampaign, runCampaign, smtpTransport, type Progress, type Transport } from '../send/index.js';
+import { openStore, StoreError, type Store } from '../store/index.js';
+import { openSqliteStore } from '../store/sqlite/store.js';
+import { createTokens, loadSecret } from '../tokens/index.js';
+import { confirm, fail, report, today } from './output.js';
+
+export interface SendOptions {
+  agency?: string[];
+  yes?: boolean;
+  dryRun?: boolean;
+  resume?: boolean;
+  again?: boolean;
+  test?: string;
+  sendBy?: string;
+}
+
+function progressReporter(total: number) {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: '{bar} {value}/{total}  sent {sent}  failed {failed}  retrying {retried}  left {remaining}  {rate}/s', hideCursor: true, stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { sent: 0, failed: 0, retried: 0, remaining: total, rate: '0' });
+    return {
+      update: (p: Progress) => bar.update(p.sent + p.failed, { ...p, rate: p.rate.toFixed(1) }),
+      stop: () => bar.stop(),
+    };
+  }
+  // Not a terminal (a log, CI): a plain line every few seconds.
+  let last = 0;
+  const line = (p: Progress) => console.error(`sent ${p.sent}, failed ${p.failed}, retrying ${p.retried}, left ${p.remaining} of ${p.total} (${p.rate.toFixed(1)}/s)`);
+  let latest: Progress | undefined;
+  return {
+    update: (p: Progress) => {
+      latest = p;
+      if (Date.now() - last > 2000) {
+        last = Date.now();
+        line(p);
+      }
+    },
+    stop: () => latest && line(latest),
+  };
+}
+
+function transportFor(root: string, campaignId: number | string, settings: { connections: number; rate_per_second: number }): Transport {
+  const url = process.env.SMTP_URL;
+  return url ? smtpTransport(url, settings) : outboxTransport(join(root, 'outbox', String(campaignId)));
+}
+
+export async function sendCommand(slug: string, options: SendOptions): Promise<void> {
+  const { project, problems } = await openProject();
+  if (!project) fail(problems);
+  const lists = loadLists(join(project.root, 'lists', 'agencies.yml'));
+  if (hasErrors(lists.problems)) {
+    report(lists.problems);
+    fail('the agency lists have problems (above); fix them before sending', 'ELISTS');
+  }
+  const found = renderBySlug(project, slug);
+  if (!found.rendered) fail(found.problems);
+  const rendered = found.rendered;
+  const { config } = project;
+
+  const tokens = () => {
+    try {
+      return createTokens(loadSecret(project.root));
+    } catch (error) {
+      fail(`cannot read or create the secret in data/secret: ${(error as Error).message} (or set BRIEFCAST_SECRET)`, 'ESECRET');
+    }
+  };
+
+  if (options.test) {
+    const transport = transportFor(project.root, 'proofs', config.send);
+    const compose = createComposer({ config, rendered, tokens: tokens(), subjectPrefix: '[Proof] ' });
+    const result = await transport.send(compose({ id: 0, seq: Date.now(), email: options.test, name: options.test }));
+    await transport.close();
+    console.log(`proof of "${rendered.briefing.title}" sent to ${options.test} through ${transport.description}: ${result.response}`);
+    return;
+  }
+
+  let store: Store;
+  try {
+    store = openStore(project.root);
+  } catch (error) {
+    if (error instanceof StoreError) fail(error.message, error.code);
+    throw error;
+  }
+  try {
+    const { plan, problems: refused } = await planCampaign(store, rendered, lists.agencies, {
+      agencies: options.agency,
+      again: options.again,
+      resume: options.resume,
+      sendBy: options.sendBy,
+      today: today(),
+    });
+    if (!plan) fail(refused);
+    const signer = tokens();
+
+    const via = options.dryRun
+      ? 'a dry run (nothing is sent)'
+      : process.env.SMTP_URL
+        ? `SMTP ${new URL(process.env.SMTP_URL).host}, ${config.send.connections} connection(s)`
+        : `the outbox (${join(project.root, 'outbox')}/<campaign>/)`;
+    if (plan.kind === 'new') {
+      const agencyCount = plan.agencies.length;
+      console.log(`"${rendered.briefing.title}"`);
+      console.log(`  ${plan.recipients.length} recipients in ${agencyCount} agenc${agencyCount === 1 ? 'y' : 'ies'} (${plan.agencies.join(', ')}), ${plan.suppressed} suppressed`);
+      console.log(`  through ${via}, at most ${config.send.rate_per_second}/s`);
+      if (plan.sendBy) console.log(`  to be sent by ${plan.sendBy}`);
+    } else {
+      const c = plan.counts;
+      console.log(`resuming campaign ${plan.campaign.id} of "${plan.campaign.title}": ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`);
+    }
+    if (!options.yes && !options.dryRun) {
+      if (!process.stdin.isTTY) fail('not asking for confirmation: input is not a terminal; add --yes to send', 'ENOTTY');
+      if (!(await confirm('Send now?'))) {
+        console.log('nothing sent');
+        return;
+      }
+    }
+
+    // A dry run plans into a throw-away database, so it writes nothing that a real send would find.
+    const runStore = options.dryRun ? openSqliteStore(':memory:') : store;
+    const campaign =
+      plan.kind === 'resume' && !options.dryRun
+        ? plan.campaign
+        : await runStore.createCampaign({
+            slug: rendered.briefing.slug,
+            title: rendered.briefing.title,
+            content_hash: rendered.hash,
+            agencies: plan.kind === 'new' ? plan.agencies : plan.campaign.agencies.split(' '),
+            send_by: plan.kind === 'new' ? plan.sendBy : (plan.campaign.send_by ?? undefined),
+            recipients: plan.kind === 'new' ? plan.recipients : [],
+          });
+    const transport = options.dryRun ? dryRunTransport() : transportFor(project.root, campaign.id, config.send);
+    if (!options.dryRun) console.log(`campaign ${campaign.id}`);
+
+    const abort = new AbortController();
+    const onSignal = () => {
+      if (abort.signal.aborted) process.exit(130);
+      console.error('\nstopping: letting messages in flight finish (Ctrl-C again to quit at once)');
+      abort.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const counts = await runStore.counts(campaign.id);
+    const progress = progressReporter(counts.queued + counts.sending + counts.sent + counts.failed);
+    const outcome = await runCampaign({
+      store: runStore,
+      transport: transport,
+      campaign,
+      compose: createComposer({ config, rendered, campaign: campaign.id, tokens: signer }),
+      maxAttempts: config.send.max_attempts,
+      retryBaseMs: config.send.retry_base_seconds * 1000,
+      pauseAfterErrors: config.send.pause_after_errors,
+      signal: abort.signal,
+      onProgress: progress.update,
+    });
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await transport.close();
+
+    const c = outcome.counts;
+    if (options.dryRun) {
+      let shown = 0;
+      for await (const d of runStore.deliveries(campaign.id)) {
+        if (shown++ < 50) console.log(`  ${d.state === 'suppressed' ? 'suppressed' : 'would send'}  ${d.name} <${d.email}>  (${d.agencies.split(' ').join(', ')})`);
+      }
+      if (shown > 50) console.log(`  … and ${shown - 50} more`);
+      console.log(`dry run: ${c.sent} messages would be sent, ${c.suppressed} suppressed; nothing was sent or recorded`);
+      await runStore.close();
+      return;
+    }
+    console.log(`campaign ${campaign.id} ${outcome.state}: ${c.sent} sent, ${c.failed} failed, ${c.suppressed} suppressed, ${c.queued + c.sending} left`);
+    if (c.failed) console.log(`  failures and their SMTP responses: npx briefcast campaigns ${campaign.id}`);
+    if (outcome.state === 'paused') {
+      console.log(`  paused: ${outcome.reason}`);
+      console.log(`  to resume: npx briefcast send ${rendered.briefing.slug} --resume`);
+      process.exitCode = abort.signal.aborted ? 130 : 1;
+    }
+  } finally {
+    await store.close();
+  }
+}

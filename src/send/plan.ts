@@ -1,0 +1,74 @@
+import type { Agency, Recipient } from '../lists/index.js';
+import { resolveRecipients } from '../lists/index.js';
+import type { Problem } from '../problem.js';
+import type { Rendered } from '../render/index.js';
+import type { Campaign, Counts, Store } from '../store/index.js';
+
+export interface SendRequest {
+  /** --agency: only these agencies' recipients. */
+  agencies?: string[];
+  /** --again: a new campaign even though this content was sent. */
+  again?: boolean;
+  /** --resume: only continue an unfinished campaign. */
+  resume?: boolean;
+  /** --send-by, overriding the briefing's send_by. */
+  sendBy?: string;
+  /** Today, as YYYY-MM-DD (local date of the board office). */
+  today: string;
+}
+
+export type Plan =
+  | { kind: 'new'; recipients: Recipient[]; suppressed: number; agencies: string[]; sendBy?: string }
+  | { kind: 'resume'; campaign: Campaign; counts: Counts };
+
+/** Past its send-by day? A month (YYYY-MM) runs to its last day. */
+export function isLate(sendBy: string | null | undefined, today: string): boolean {
+  if (!sendBy) return false;
+  return sendBy.length === 7 ? today.slice(0, 7) > sendBy : today > sendBy;
+}
+
+/**
+ * Decides what `send` will do: start a campaign (and for whom), resume an unfinished one, or
+ * refuse with a reason. Reads the store; writes nothing.
+ */
+export async function planCampaign(store: Store, rendered: Rendered, lists: readonly Agency[], request: SendRequest): Promise<{ plan?: Plan; problems: Problem[] }> {
+  const b = rendered.briefing;
+  const problem = (code: string, message: string) => ({ problems: [{ code, severity: 'error' as const, message }] });
+  const known = new Set(lists.map((a) => a.id));
+  for (const id of request.agencies ?? []) {
+    if (!known.has(id)) return problem('EAGENCY', `--agency ${id}: unknown agency (known: ${[...known].join(', ')})`);
+  }
+
+  const previous = (await store.campaignsFor(b.slug)).filter((c) => c.kind === 'briefing');
+  const unfinished = previous.findLast((c) => c.state !== 'completed');
+  const lastDone = previous.findLast((c) => c.state === 'completed');
+
+  if (unfinished && !request.again) {
+    if (isLate(unfinished.send_by, request.today)) {
+      return problem('ELATE', `campaign ${unfinished.id} had to be sent by ${unfinished.send_by}; it will not resume late`);
+    }
+    if (unfinished.content_hash !== rendered.hash) {
+      return problem(
+        'ECHANGED',
+        `the briefing changed since campaign ${unfinished.id} started; restore it to finish that campaign, or use --again to start a new one for everyone`,
+      );
+    }
+    return { plan: { kind: 'resume', campaign: unfinished, counts: await store.counts(unfinished.id) }, problems: [] };
+  }
+  if (request.resume && !request.again) return problem('ENORESUME', `no unfinished campaign for "${b.slug}" to resume`);
+  if (lastDone && !request.again) {
+    const when = new Date(lastDone.updated_at).toISOString().slice(0, 10);
+    const what = lastDone.content_hash === rendered.hash ? 'this briefing' : 'an earlier version of this briefing';
+    return problem('EALREADYSENT', `campaign ${lastDone.id} already sent ${what} on ${when}; use --again to send it again`);
+  }
+
+  const sendBy = request.sendBy ?? b.send_by;
+  if (isLate(sendBy, request.today)) return problem('ELATE', `the briefing had to be sent by ${sendBy}; it will not start late`);
+
+  const agencies = request.agencies?.length ? request.agencies : b.agencies === 'all' ? [...known] : b.agencies;
+  const recipients = resolveRecipients(lists, agencies);
+  if (recipients.length === 0) return problem('ENORECIPIENTS', `no recipients: the lists of ${agencies.join(', ')} are empty`);
+  let suppressed = 0;
+  for (const r of recipients) if (await store.isSuppressed(r.email)) suppressed++;
+  return { plan: { kind: 'new', recipients, suppressed, agencies, sendBy }, problems: [] };
+}

@@ -1,0 +1,44 @@
+-- Campaigns and one delivery row per recipient: the store is the truth about sending.
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL,
+  title TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'briefing' CHECK (kind IN ('briefing', 'reminder')),
+  parent_id INTEGER REFERENCES campaigns (id),
+  agencies TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('sending', 'paused', 'completed')),
+  state_reason TEXT,
+  send_by TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX campaigns_slug ON campaigns (slug, created_at);
+
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+  seq INTEGER NOT NULL,
+  email TEXT NOT NULL,
+  name TEXT NOT NULL,
+  -- Agency ids, space-separated: a person on two lists is one delivery.
+  agencies TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'suppressed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_response TEXT,
+  message_id TEXT,
+  sent_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (campaign_id, email),
+  UNIQUE (campaign_id, seq)
+);
+-- The send loop asks "what is due in this campaign?" in order; this index answers it without a scan.
+CREATE INDEX deliveries_due ON deliveries (campaign_id, state, next_attempt_at, seq);
+
+CREATE TABLE suppressions (
+  email TEXT PRIMARY KEY,
+  reason TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'hard-bounce')),
+  detail TEXT,
+  created_at INTEGER NOT NULL
+);

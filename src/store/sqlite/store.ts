@@ -1,0 +1,193 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store } from '../store.js';
+import type { Campaign, CampaignState, Counts, Delivery, NewCampaign, Suppression } from '../types.js';
+
+const migrationsDir = import.meta.dirname;
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+function emptyCounts(): Counts {
+  return { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
+}
+
+/** Applies the numbered .sql files beside this one that the database has not seen, each in its own transaction. */
+function migrate(db: Database.Database) {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  const files = readdirSync(migrationsDir)
+    .filter((f) => /^\d+-.*\.sql$/.test(f))
+    .sort();
+  for (const file of files) {
+    const version = Number.parseInt(file, 10);
+    if (done.has(version)) continue;
+    const sql = readFileSync(join(migrationsDir, file), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
+    })();
+  }
+}
+
+export function openSqliteStore(path: string): Store {
+  let db: Database.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a killed process (what "resume" needs) without an fsync per delivery.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    throw new StoreError('ESTORE', `cannot open the database ${path}: ${(error as Error).message}`);
+  }
+
+  const q = {
+    campaign: db.prepare<[number], Campaign>('SELECT * FROM campaigns WHERE id = ?'),
+    campaignsFor: db.prepare<[string], Campaign>('SELECT * FROM campaigns WHERE slug = ? ORDER BY id'),
+    campaigns: db.prepare<[], Campaign>('SELECT * FROM campaigns ORDER BY id'),
+    counts: db.prepare<[number], { state: keyof Counts; n: number }>('SELECT state, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY state'),
+    insertCampaign: db.prepare(
+      `INSERT INTO campaigns (slug, title, content_hash, kind, parent_id, agencies, state, send_by, created_at, updated_at)
+       VALUES (@slug, @title, @content_hash, @kind, @parent_id, @agencies, 'sending', @send_by, @now, @now)`,
+    ),
+    insertDelivery: db.prepare(
+      `INSERT INTO deliveries (campaign_id, seq, email, name, agencies, state, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    setState: db.prepare('UPDATE campaigns SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?'),
+    requeue: db.prepare("UPDATE deliveries SET state = 'queued', updated_at = ? WHERE campaign_id = ? AND state = 'sending'"),
+    // Due rows in a stable order; claiming marks them 'sending' in the same transaction.
+    due: db.prepare<[number, number, number], Delivery>(
+      "SELECT * FROM deliveries WHERE campaign_id = ? AND state = 'queued' AND next_attempt_at <= ? ORDER BY seq LIMIT ?",
+    ),
+    claim: db.prepare("UPDATE deliveries SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"),
+    nextDue: db.prepare<[number], { at: number | null }>("SELECT min(next_attempt_at) AS at FROM deliveries WHERE campaign_id = ? AND state = 'queued'"),
+    sent: db.prepare(
+      "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, last_response = ?, message_id = ?, sent_at = ?, updated_at = ? WHERE id = ?",
+    ),
+    retry: db.prepare("UPDATE deliveries SET state = 'queued', attempts = attempts + 1, last_response = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?"),
+    failed: db.prepare("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_response = ?, updated_at = ? WHERE id = ?"),
+    release: db.prepare("UPDATE deliveries SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'sending'"),
+    failures: db.prepare<[number], Delivery>("SELECT * FROM deliveries WHERE campaign_id = ? AND state = 'failed' ORDER BY seq"),
+    delivery: db.prepare<[number], Delivery>('SELECT * FROM deliveries WHERE id = ?'),
+    deliveries: db.prepare<[number], Delivery>('SELECT * FROM deliveries WHERE campaign_id = ? ORDER BY seq'),
+    suppress: db.prepare(
+      'INSERT INTO suppressions (email, reason, detail, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, detail = excluded.detail',
+    ),
+    suppressed: db.prepare<[string], Suppression>('SELECT * FROM suppressions WHERE email = ? COLLATE NOCASE'),
+    suppressions: db.prepare<[], Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
+  };
+
+  const createCampaign = db.transaction((c: NewCampaign, suppressed: Set<string>): Campaign => {
+    const now = Date.now();
+    const { lastInsertRowid } = q.insertCampaign.run({
+      slug: c.slug,
+      title: c.title,
+      content_hash: c.content_hash,
+      kind: c.kind ?? 'briefing',
+      parent_id: c.parent_id ?? null,
+      agencies: c.agencies === 'all' ? 'all' : c.agencies.join(' '),
+      send_by: c.send_by ?? null,
+      now,
+    });
+    const id = Number(lastInsertRowid);
+    let seq = 0;
+    for (const r of c.recipients) {
+      const state = suppressed.has(r.email.toLowerCase()) ? 'suppressed' : 'queued';
+      q.insertDelivery.run(id, ++seq, r.email, r.name, r.agencies.join(' '), state, now);
+    }
+    return q.campaign.get(id)!;
+  });
+
+  const claimDue = db.transaction((campaignId: number, now: number, limit: number) => {
+    const rows = q.due.all(campaignId, now, limit);
+    for (const r of rows) q.claim.run(now, r.id);
+    return rows.map((r) => ({ ...r, state: 'sending' as const }));
+  });
+
+  const release = db.transaction((ids: number[]) => {
+    const now = Date.now();
+    for (const id of ids) q.release.run(now, id);
+  });
+
+  const suppressionSet = () => new Set(q.suppressions.all().map((s) => s.email.toLowerCase()));
+
+  return {
+    kind: 'sqlite',
+    async createCampaign(c) {
+      return createCampaign(c, suppressionSet());
+    },
+    async campaign(id) {
+      return q.campaign.get(id);
+    },
+    async campaignsFor(slug) {
+      return q.campaignsFor.all(slug);
+    },
+    async campaigns() {
+      return q.campaigns.all();
+    },
+    async counts(campaignId) {
+      const counts = emptyCounts();
+      for (const row of q.counts.all(campaignId)) counts[row.state] = row.n;
+      return counts;
+    },
+    async setCampaignState(id: number, state: CampaignState, reason?: string) {
+      q.setState.run(state, reason ?? null, Date.now(), id);
+    },
+    async requeueInFlight(campaignId) {
+      return q.requeue.run(Date.now(), campaignId).changes;
+    },
+    async claimDue(campaignId, now, limit) {
+      return claimDue(campaignId, now, limit);
+    },
+    async nextDueAt(campaignId) {
+      return q.nextDue.get(campaignId)?.at ?? undefined;
+    },
+    async markSent(id, response, messageId) {
+      const now = Date.now();
+      q.sent.run(response, messageId, now, now, id);
+    },
+    async markRetry(id, response, at) {
+      q.retry.run(response, at, Date.now(), id);
+    },
+    async markFailed(id, response) {
+      q.failed.run(response, Date.now(), id);
+    },
+    async release(ids) {
+      release(ids);
+    },
+    async failures(campaignId) {
+      return q.failures.all(campaignId);
+    },
+    async delivery(id) {
+      return q.delivery.get(id);
+    },
+    async *deliveries(campaignId) {
+      for (const row of q.deliveries.iterate(campaignId)) yield row;
+    },
+    async suppress(email, reason, detail) {
+      q.suppress.run(email.toLowerCase(), reason, detail ?? null, Date.now());
+    },
+    async isSuppressed(email) {
+      return q.suppressed.get(email) !== undefined;
+    },
+    async suppressions() {
+      return q.suppressions.all();
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
