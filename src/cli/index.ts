@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import { join } from 'node:path';
 import { build, loadProjectBriefings, openProject } from '../build.js';
 import { ProblemsError } from '../problem.js';
-import { createSiteServer } from '../track/index.js';
 import { campaignsCommand, listsCommand } from './campaigns.js';
 import { fail, report } from './output.js';
+import { purgeCommand, reportCommand } from './report.js';
 import { sendCommand } from './send.js';
+import { serveCommand } from './serve.js';
 
 const program = new Command('briefcast')
   .description('Case review learning as "5 min briefing" emails and web pages: write, send, and show they were read.')
@@ -50,20 +50,37 @@ program
 
 program
   .command('start')
-  .description('build, then serve the site on http://localhost:4000')
+  .description('build, then serve the site, tracking and dashboard on http://localhost:4000')
   .addOption(new Option('--port <port>', 'port').default(4000).argParser(Number))
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .action(async (options: { port: number; host: string }) => {
     const result = await runBuild({});
-    if (!result.ok) return;
-    const server = createSiteServer({ webRoot: join(result.out, 'web') });
-    server.listen(options.port, options.host, () => {
-      console.log(`serving ${join(result.out, 'web')} on http://${options.host === '127.0.0.1' ? 'localhost' : options.host}:${options.port}/ (Ctrl-C to stop)`);
-    });
-    const stop = () => server.close(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    if (result.ok) await serveCommand(options);
   });
+
+program
+  .command('serve')
+  .description('serve dist/web, the tracking endpoints and the dashboard')
+  .addOption(new Option('--port <port>', 'port').default(4000).argParser(Number))
+  .option('--host <host>', 'address to listen on (anything but 127.0.0.1 is reachable from other machines)', '127.0.0.1')
+  .option('--out <dir>', 'the build folder', 'dist')
+  .action(serveCommand);
+
+program
+  .command('report')
+  .description('engagement per agency and per lesson for the latest campaign of a briefing')
+  .argument('<slug>', 'the briefing')
+  .option('--agency <id>', 'only this agency')
+  .option('--campaign <id>', 'another campaign of this briefing')
+  .option('--chase <days>', 'list who has not acknowledged this many days after delivery')
+  .option('--csv', 'CSV: the agency table, or the chase list with --chase')
+  .option('--json', 'everything as JSON')
+  .action(reportCommand);
+
+program
+  .command('purge')
+  .description('delete tracking events older than retention_days')
+  .action(purgeCommand);
 
 program
   .command('lists')

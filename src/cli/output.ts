@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+export { table } from '../report/format.js';
 import { formatProblem, hasErrors, ProblemsError, type Problem } from '../problem.js';
 
 /** Prints problems one line each; returns whether any is an error. */
@@ -20,12 +21,6 @@ export async function confirm(question: string): Promise<boolean> {
   } finally {
     rl.close();
   }
-}
-
-/** A fixed-width table for the terminal. */
-export function table(rows: (string | number)[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
 export function today(): string {

@@ -135,6 +135,7 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
             agencies: plan.kind === 'new' ? plan.agencies : plan.campaign.agencies.split(' '),
             send_by: plan.kind === 'new' ? plan.sendBy : (plan.campaign.send_by ?? undefined),
             recipients: plan.kind === 'new' ? plan.recipients : [],
+            links: rendered.links,
           });
     const transport = options.dryRun ? dryRunTransport() : transportFor(project.root, campaign.id, config.send);
     if (!options.dryRun) console.log(`campaign ${campaign.id}`);

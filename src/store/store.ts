@@ -1,4 +1,4 @@
-import type { Campaign, CampaignState, Counts, Delivery, NewCampaign, Suppression } from './types.js';
+import type { Acknowledgement, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
 
 /**
  * The database behind a small interface, so the send loop and the tracker never see SQL and
@@ -31,5 +31,23 @@ export interface Store {
   suppress(email: string, reason: Suppression['reason'], detail?: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
   suppressions(): Promise<Suppression[]>;
+  /** Link n of a campaign's briefing as it was sent. */
+  link(campaignId: number, n: number): Promise<CampaignLink | undefined>;
+  links(campaignId: number): Promise<CampaignLink[]>;
+  /** Writes a batch of tracking events, acknowledgements and page views in one transaction. */
+  writeTracking(writes: readonly TrackWrite[]): Promise<void>;
+  /** Marks a delivery's clicks since `since` as a machine's (a scanner that followed every link). */
+  reclassifyClicks(deliveryId: number, since: number, reason: string): Promise<void>;
+  /** Per delivery of a campaign: what the person did (human events only). */
+  engagement(campaignId: number): Promise<Engagement[]>;
+  /** Events grouped by agencies, kind, class, reason and link: the aggregate view. */
+  eventCounts(campaignId: number): Promise<EventCount[]>;
+  acknowledgements(campaignId: number): Promise<(Acknowledgement & { created_at: number })[]>;
+  /** Anonymous views of a public page ('' is the archive). */
+  pageViews(slug: string): Promise<{ human: number; machine: number }>;
+  /** Deletes events and page views older than `before` (ms); returns how many rows went. */
+  purge(before: number): Promise<number>;
+  /** Rows the tracker has written (events, acknowledgements, page views): for tests and benchmarks. */
+  trackingRows(): Promise<number>;
   close(): Promise<void>;
 }

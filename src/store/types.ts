@@ -33,6 +33,13 @@ export interface Delivery {
   sent_at: number | null;
 }
 
+export interface CampaignLink {
+  n: number;
+  url: string;
+  text: string;
+  lesson?: number | null;
+}
+
 export interface NewCampaign {
   slug: string;
   title: string;
@@ -42,6 +49,8 @@ export interface NewCampaign {
   agencies: string[] | 'all';
   send_by?: string;
   recipients: Iterable<{ email: string; name: string; agencies: string[] }>;
+  /** The briefing's links as sent: clicks redirect only to these. */
+  links?: readonly CampaignLink[];
 }
 
 export type Counts = Record<DeliveryState, number>;
@@ -51,4 +60,63 @@ export interface Suppression {
   reason: 'unsubscribed' | 'hard-bounce';
   detail: string | null;
   created_at: number;
+}
+
+export type EventKind = 'open' | 'click' | 'view' | 'ack' | 'unsubscribe';
+
+export interface TrackEvent {
+  campaign_id: number;
+  /** Absent when tracking is aggregate. */
+  delivery_id?: number;
+  agencies: string;
+  kind: EventKind;
+  link?: number;
+  class: 'human' | 'machine';
+  reason?: string;
+  user_agent?: string;
+  ip_prefix?: string;
+  at: number;
+}
+
+export interface Acknowledgement {
+  ack_key: string;
+  campaign_id: number;
+  delivery_id?: number;
+  agencies: string;
+  shared?: number;
+  comment?: string;
+  at: number;
+}
+
+export interface PageView {
+  slug: string;
+  day: string;
+  class: 'human' | 'machine';
+}
+
+/** What the tracker writes, batched into one transaction. */
+export type TrackWrite = { type: 'event'; event: TrackEvent } | { type: 'ack'; ack: Acknowledgement } | { type: 'page'; view: PageView };
+
+/** One recipient of a campaign (or of its reminders) with what they did; human events only. */
+export interface Engagement {
+  email: string;
+  name: string;
+  agencies: string;
+  state: DeliveryState;
+  sent_at: number | null;
+  opened: number;
+  clicked: number;
+  viewed: number;
+  acknowledged_at: number | null;
+  shared: number | null;
+  comment: string | null;
+}
+
+export interface EventCount {
+  agencies: string;
+  kind: EventKind;
+  class: 'human' | 'machine';
+  reason: string | null;
+  link: number | null;
+  n: number;
 }

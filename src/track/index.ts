@@ -1,1 +1,2 @@
-export { createSiteServer, type ServerOptions } from './server.js';
+export { createSiteServer, createTrackServer, type DashboardHandler, type ServerOptions, type TrackServer } from './server.js';
+export { classify, ipPrefix, isAppleProxy, type Verdict } from './classify.js';

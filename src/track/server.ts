@@ -1,46 +1,362 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
+import type { Tokens } from '../tokens/index.js';
+import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
+import { ackForm, ackThanks, unsubscribed, unsubscribeForm } from './pages.js';
 import { resolveStatic, sendStatic } from './static.js';
+import { EventWriter } from './writer.js';
+
+/** A 1×1 transparent GIF. */
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const MAX_BODY = 16 * 1024;
+const TOKEN = '[A-Za-z0-9_-]{16,64}';
+const routes = {
+  open: new RegExp(`^/o/(${TOKEN})\\.gif$`),
+  click: new RegExp(`^/c/(${TOKEN})/(\\d{1,4})$`),
+  view: /^\/b\/([a-z0-9]+(?:-[a-z0-9]+)*)\/?$/,
+  ack: new RegExp(`^/a/(${TOKEN})$`),
+  unsubscribe: new RegExp(`^/u/(${TOKEN})$`),
+};
+
+/** Serves the dashboard; supplied by the report stage, which comes after this one. */
+export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
 export interface ServerOptions {
   /** The built site, dist/web. */
   webRoot: string;
+  config: Config;
+  store: Store;
+  tokens: Tokens;
+  dashboard?: DashboardHandler;
+  /** Password for /dashboard (HTTP Basic, any user name) or ?key=. */
+  dashboardKey?: string;
+  /** Take the client address from X-Forwarded-For (behind a load balancer). */
+  trustProxy?: boolean;
 }
 
-function notFound(res: ServerResponse) {
-  res.statusCode = 404;
+export interface TrackServer {
+  server: Server;
+  writer: EventWriter;
+  /** Stops accepting, answers what is in flight, stores every buffered event. */
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message = '',
+  ) {
+    super(message);
+  }
+}
+
+function text(res: ServerResponse, status: number, body: string) {
+  res.statusCode = status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.end('Not found\n');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(body + '\n');
 }
 
-export function handleStatic(req: IncomingMessage, res: ServerResponse, webRoot: string, pathname: string): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.statusCode = 405;
-    res.setHeader('Allow', 'GET, HEAD');
-    res.end();
-    return;
-  }
-  const file = resolveStatic(webRoot, pathname);
-  if (!file) return notFound(res);
-  // "/children-p" and "/children-p/" both work, but relative links need the slash.
-  if (!pathname.endsWith('/') && file.endsWith('index.html') && !pathname.endsWith('.html')) {
-    res.statusCode = 301;
-    res.setHeader('Location', `${pathname}/`);
-    res.end();
-    return;
-  }
-  sendStatic(req, res, file);
+function html(res: ServerResponse, status: number, body: string) {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; img-src 'self'; script-src 'self'");
+  res.end(body);
 }
 
-export function createSiteServer(options: ServerOptions): Server {
-  return createServer((req, res) => {
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY) return reject(new HttpError(413, 'body too large'));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, 'body too large'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => reject(new HttpError(400, 'bad body')));
+  });
+}
+
+/** Form fields from urlencoded or multipart bodies (RFC 8058 allows both). */
+function formFields(req: IncomingMessage, body: string): Map<string, string> {
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  const fields = new Map<string, string>();
+  if (type.startsWith('multipart/form-data')) {
+    for (const m of body.matchAll(/name="([^"]{1,100})"\r?\n(?:[^\r\n]*\r?\n)*?\r?\n([\s\S]*?)\r?\n--/g)) fields.set(m[1]!, m[2]!);
+    return fields;
+  }
+  for (const [k, v] of new URLSearchParams(body)) fields.set(k, v);
+  return fields;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function createTrackServer(options: ServerOptions): TrackServer {
+  const { config, store, tokens } = options;
+  const writer = new EventWriter(store);
+  const base = config.base_url;
+  /** Recent clicks per delivery, to notice a scanner following every link within a second or two. */
+  const recentClicks = new Map<number, { link: number; at: number }[]>();
+  const linkCounts = new Map<number, number>();
+
+  const clientIp = (req: IncomingMessage) => {
+    const forwarded = options.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
+    return forwarded || req.socket.remoteAddress || '';
+  };
+
+  async function deliveryFor(token: string): Promise<Delivery> {
+    const ids = tokens.verify(token);
+    if (!ids) throw new HttpError(404);
+    const delivery = await store.delivery(ids.delivery);
+    if (!delivery || delivery.campaign_id !== ids.campaign) throw new HttpError(404);
+    return delivery;
+  }
+
+  function event(req: IncomingMessage, d: Delivery, kind: EventKind, verdict: Verdict, link?: number): TrackWrite {
+    return {
+      type: 'event',
+      event: {
+        campaign_id: d.campaign_id,
+        delivery_id: config.tracking === 'individual' ? d.id : undefined,
+        agencies: d.agencies,
+        kind,
+        link,
+        class: verdict.class,
+        reason: verdict.reason,
+        user_agent: String(req.headers['user-agent'] ?? '').slice(0, 300) || undefined,
+        ip_prefix: ipPrefix(clientIp(req)) || undefined,
+        at: Date.now(),
+      },
+    };
+  }
+
+  const seen = (req: IncomingMessage, d: Delivery, kind: 'open' | 'click' | 'view') =>
+    classify({ kind, method: req.method ?? 'GET', userAgent: String(req.headers['user-agent'] ?? ''), ip: clientIp(req), sentAt: d.sent_at, now: Date.now() });
+
+  const recording = config.tracking !== 'off';
+
+  async function linkCount(campaignId: number): Promise<number> {
+    let n = linkCounts.get(campaignId);
+    if (n === undefined) {
+      n = (await store.links(campaignId)).length;
+      linkCounts.set(campaignId, n);
+    }
+    return n;
+  }
+
+  /** A click that completes "every link within two seconds" turns the burst into a machine's. */
+  async function clickVerdict(req: IncomingMessage, d: Delivery, link: number): Promise<Verdict> {
+    const verdict = seen(req, d, 'click');
+    const now = Date.now();
+    const recent = (recentClicks.get(d.id) ?? []).filter((c) => now - c.at <= ALL_LINKS_WINDOW_MS);
+    recent.push({ link, at: now });
+    recentClicks.set(d.id, recent);
+    if (recentClicks.size > 10_000) recentClicks.delete(recentClicks.keys().next().value!);
+    const total = await linkCount(d.campaign_id);
+    const distinct = new Set(recent.map((c) => c.link)).size;
+    if (total > 1 && distinct >= total) {
+      const reason = `every link clicked within ${ALL_LINKS_WINDOW_MS / 1000} s`;
+      await writer.flush();
+      await store.reclassifyClicks(d.id, recent[0]!.at, reason);
+      return { class: 'machine', reason };
+    }
+    return verdict;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      res.statusCode = 400;
+      throw new HttpError(400);
+    }
+    const path = url.pathname;
+    const readOnly = method === 'GET' || method === 'HEAD';
+    let m: RegExpExecArray | null;
+
+    if (path === '/healthz') {
+      if (!readOnly) throw new HttpError(405);
+      await store.campaigns();
+      return text(res, 200, 'ok');
+    }
+
+    if ((m = routes.open.exec(path))) {
+      if (!readOnly) throw new HttpError(405);
+      const d = await deliveryFor(m[1]!);
+      if (recording) await writer.write(event(req, d, 'open', seen(req, d, 'open')));
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'image/gif');
+      res.setHeader('Content-Length', GIF.length);
+      res.setHeader('Cache-Control', 'no-store, max-age=0');
+      res.end(method === 'HEAD' ? undefined : GIF);
+      return;
+    }
+
+    if ((m = routes.click.exec(path))) {
+      if (!readOnly) throw new HttpError(405);
+      const d = await deliveryFor(m[1]!);
+      const n = Number(m[2]);
+      // Only a link the campaign's own briefing contained; nothing from the request.
+      const link = await store.link(d.campaign_id, n);
+      if (!link) throw new HttpError(404);
+      if (recording) await writer.write(event(req, d, 'click', await clickVerdict(req, d, n), n));
+      res.statusCode = 302;
+      res.setHeader('Location', link.url);
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Referrer-Policy', 'no-referrer');
       res.end();
       return;
     }
-    handleStatic(req, res, options.webRoot, url.pathname);
+
+    if ((m = routes.view.exec(path))) {
+      if (!readOnly) throw new HttpError(405);
+      const slug = m[1]!;
+      const file = resolveStatic(options.webRoot, `/${slug}/`);
+      if (!file) throw new HttpError(404);
+      const token = url.searchParams.get('t');
+      const ids = token ? tokens.verify(token) : undefined;
+      const d = ids ? await store.delivery(ids.delivery) : undefined;
+      const campaign = d && d.campaign_id === ids!.campaign ? await store.campaign(d.campaign_id) : undefined;
+      if (!d || !campaign || campaign.slug !== slug) {
+        // Not a reader's own link (forwarded and mangled, or made up): the public page, recording nothing.
+        res.statusCode = 302;
+        res.setHeader('Location', `/${slug}/`);
+        res.end();
+        return;
+      }
+      if (recording) await writer.write(event(req, d, 'view', seen(req, d, 'view')));
+      // The page's links are relative to /<slug>/; a <base> keeps them working from /b/<slug>.
+      const page = (await readFile(join(options.webRoot, slug, 'index.html'), 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`);
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      return html(res, 200, method === 'HEAD' ? '' : page);
+    }
+
+    if ((m = routes.ack.exec(path))) {
+      const d = await deliveryFor(m[1]!);
+      const campaign = (await store.campaign(d.campaign_id))!;
+      const action = `/a/${m[1]}`;
+      if (readOnly) return html(res, 200, ackForm(config, campaign.title, action));
+      if (method !== 'POST') throw new HttpError(405);
+      const fields = formFields(req, await readBody(req));
+      const sharedText = (fields.get('shared') ?? '').trim();
+      const shared = sharedText === '' ? undefined : Number(sharedText);
+      if (shared !== undefined && (!Number.isInteger(shared) || shared < 0 || shared > 100_000)) throw new HttpError(400, 'shared must be a whole number of people');
+      const comment = (fields.get('comment') ?? '').trim().slice(0, 2000) || undefined;
+      const at = Date.now();
+      const key =
+        config.tracking === 'individual' ? `d${d.id}` : `k${createHash('sha256').update(`${m[1]}`).digest('base64url').slice(0, 22)}`;
+      const writes: TrackWrite[] = [
+        { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared, comment, at } },
+      ];
+      if (recording) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
+      await writer.write(...writes);
+      return html(res, 200, ackThanks(config, campaign.title, `${base}/${campaign.slug}/`));
+    }
+
+    if ((m = routes.unsubscribe.exec(path))) {
+      const d = await deliveryFor(m[1]!);
+      if (readOnly) return html(res, 200, unsubscribeForm(config, `/u/${m[1]}`, d.email));
+      if (method !== 'POST') throw new HttpError(405);
+      const fields = formFields(req, await readBody(req));
+      if (fields.get('List-Unsubscribe') !== 'One-Click') throw new HttpError(400, 'expected List-Unsubscribe=One-Click');
+      await store.suppress(d.email, 'unsubscribed', `campaign ${d.campaign_id}`);
+      if (recording) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));
+      return html(res, 200, unsubscribed(config));
+    }
+
+    if (path === '/dashboard' || path.startsWith('/dashboard/')) {
+      if (!readOnly) throw new HttpError(405);
+      if (!options.dashboard || !options.dashboardKey) throw new HttpError(404);
+      const auth = String(req.headers.authorization ?? '');
+      const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec(auth);
+      const password = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : url.searchParams.get('key') ?? '';
+      if (!sameSecret(password, options.dashboardKey)) {
+        res.setHeader('WWW-Authenticate', 'Basic realm="briefcast dashboard", charset="UTF-8"');
+        throw new HttpError(401);
+      }
+      return options.dashboard(req, res, url);
+    }
+
+    if (!readOnly) throw new HttpError(405);
+    const file = resolveStatic(options.webRoot, path);
+    if (!file) throw new HttpError(404);
+    if (!path.endsWith('/') && file.endsWith('index.html') && !path.endsWith('.html')) {
+      res.statusCode = 301;
+      res.setHeader('Location', `${path}/`);
+      res.end();
+      return;
+    }
+    if (file.endsWith('.html') && method === 'GET' && recording) {
+      // Anonymous page views: a count per page and day, with no cookie and no identity.
+      const slug = path.replace(/^\/|\/?(index\.html)?$/g, '');
+      const verdict = classify({ kind: 'view', method, userAgent: String(req.headers['user-agent'] ?? ''), ip: clientIp(req), now: Date.now() });
+      await writer.write({ type: 'page', view: { slug, day: new Date().toISOString().slice(0, 10), class: verdict.class } });
+    }
+    sendStatic(req, res, file);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) console.error(`briefcast serve: ${(error as Error).message}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      text(res, status, error instanceof HttpError && error.message ? error.message : status === 404 ? 'Not found' : status === 405 ? 'Method not allowed' : status === 401 ? 'Password needed' : 'Bad request');
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    server,
+    writer,
+    async close() {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeIdleConnections();
+      });
+      await writer.flush();
+    },
+  };
+}
+
+/** The built site alone, with no tracking: used where no database is wanted. */
+export function createSiteServer(options: { webRoot: string }): Server {
+  return createServer((req, res) => {
+    let path = '/';
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      return text(res, 400, 'Bad request');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Method not allowed');
+    const file = resolveStatic(options.webRoot, path);
+    if (!file) return text(res, 404, 'Not found');
+    if (!path.endsWith('/') && file.endsWith('index.html') && !path.endsWith('.html')) {
+      res.statusCode = 301;
+      res.setHeader('Location', `${path}/`);
+      return res.end();
+    }
+    sendStatic(req, res, file);
   });
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
-import type { Campaign, CampaignState, Counts, Delivery, NewCampaign, Suppression } from '../types.js';
+import type { Acknowledgement, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
 
@@ -88,6 +88,45 @@ export function openSqliteStore(path: string): Store {
     ),
     suppressed: db.prepare<[string], Suppression>('SELECT * FROM suppressions WHERE email = ? COLLATE NOCASE'),
     suppressions: db.prepare<[], Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
+    insertLink: db.prepare('INSERT INTO campaign_links (campaign_id, n, url, text, lesson) VALUES (?, ?, ?, ?, ?)'),
+    link: db.prepare<[number, number], CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = ? AND n = ?'),
+    links: db.prepare<[number], CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = ? ORDER BY n'),
+    insertEvent: db.prepare(
+      `INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)
+       VALUES (@campaign_id, @delivery_id, @agencies, @kind, @link, @class, @reason, @user_agent, @ip_prefix, @at)`,
+    ),
+    // A second "I have read it" updates the first: the form is idempotent.
+    upsertAck: db.prepare(
+      `INSERT INTO acknowledgements (ack_key, campaign_id, delivery_id, agencies, shared, comment, created_at, updated_at)
+       VALUES (@ack_key, @campaign_id, @delivery_id, @agencies, @shared, @comment, @at, @at)
+       ON CONFLICT (ack_key) DO UPDATE SET shared = excluded.shared, comment = excluded.comment, updated_at = excluded.updated_at`,
+    ),
+    pageView: db.prepare(
+      'INSERT INTO page_views (slug, day, class, views) VALUES (?, ?, ?, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = views + 1',
+    ),
+    reclassify: db.prepare("UPDATE events SET class = 'machine', reason = ? WHERE delivery_id = ? AND kind = 'click' AND at >= ? AND class = 'human'"),
+    engagement: db.prepare<[number], Engagement>(
+      `SELECT d.email, d.name, d.agencies, d.state, d.sent_at,
+              coalesce(sum(e.kind = 'open'), 0) AS opened,
+              coalesce(sum(e.kind = 'click'), 0) AS clicked,
+              coalesce(sum(e.kind = 'view'), 0) AS viewed,
+              a.created_at AS acknowledged_at, a.shared AS shared, a.comment AS comment
+       FROM deliveries d
+       LEFT JOIN events e ON e.delivery_id = d.id AND e.class = 'human'
+       LEFT JOIN acknowledgements a ON a.delivery_id = d.id
+       WHERE d.campaign_id = ?
+       GROUP BY d.id
+       ORDER BY d.seq`,
+    ),
+    eventCounts: db.prepare<[number], EventCount>(
+      `SELECT agencies, kind, class, reason, link, count(*) AS n FROM events WHERE campaign_id = ?
+       GROUP BY agencies, kind, class, reason, link`,
+    ),
+    acks: db.prepare<[number], Acknowledgement & { created_at: number }>('SELECT * FROM acknowledgements WHERE campaign_id = ?'),
+    pageViews: db.prepare<[string], { class: string; views: number }>('SELECT class, sum(views) AS views FROM page_views WHERE slug = ? GROUP BY class'),
+    purgeEvents: db.prepare('DELETE FROM events WHERE at < ?'),
+    purgeViews: db.prepare('DELETE FROM page_views WHERE day < ?'),
+    eventTotal: db.prepare<[], { n: number }>('SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM acknowledgements) + (SELECT coalesce(sum(views), 0) FROM page_views) AS n'),
   };
 
   const createCampaign = db.transaction((c: NewCampaign, suppressed: Set<string>): Campaign => {
@@ -108,6 +147,7 @@ export function openSqliteStore(path: string): Store {
       const state = suppressed.has(r.email.toLowerCase()) ? 'suppressed' : 'queued';
       q.insertDelivery.run(id, ++seq, r.email, r.name, r.agencies.join(' '), state, now);
     }
+    for (const l of c.links ?? []) q.insertLink.run(id, l.n, l.url, l.text, l.lesson ?? null);
     return q.campaign.get(id)!;
   });
 
@@ -120,6 +160,31 @@ export function openSqliteStore(path: string): Store {
   const release = db.transaction((ids: number[]) => {
     const now = Date.now();
     for (const id of ids) q.release.run(now, id);
+  });
+
+  const writeTracking = db.transaction((writes: readonly TrackWrite[]) => {
+    for (const w of writes) {
+      if (w.type === 'event') {
+        const e = w.event;
+        q.insertEvent.run({
+          campaign_id: e.campaign_id,
+          delivery_id: e.delivery_id ?? null,
+          agencies: e.agencies,
+          kind: e.kind,
+          link: e.link ?? null,
+          class: e.class,
+          reason: e.reason ?? null,
+          user_agent: e.user_agent ?? null,
+          ip_prefix: e.ip_prefix ?? null,
+          at: e.at,
+        });
+      } else if (w.type === 'ack') {
+        const a = w.ack;
+        q.upsertAck.run({ ack_key: a.ack_key, campaign_id: a.campaign_id, delivery_id: a.delivery_id ?? null, agencies: a.agencies, shared: a.shared ?? null, comment: a.comment ?? null, at: a.at });
+      } else {
+        q.pageView.run(w.view.slug, w.view.day, w.view.class);
+      }
+    }
   });
 
   const suppressionSet = () => new Set(q.suppressions.all().map((s) => s.email.toLowerCase()));
@@ -185,6 +250,39 @@ export function openSqliteStore(path: string): Store {
     },
     async suppressions() {
       return q.suppressions.all();
+    },
+    async link(campaignId, n) {
+      return q.link.get(campaignId, n);
+    },
+    async links(campaignId) {
+      return q.links.all(campaignId);
+    },
+    async writeTracking(writes) {
+      if (writes.length) writeTracking(writes);
+    },
+    async reclassifyClicks(deliveryId, since, reason) {
+      q.reclassify.run(reason, deliveryId, since);
+    },
+    async engagement(campaignId) {
+      return q.engagement.all(campaignId);
+    },
+    async eventCounts(campaignId) {
+      return q.eventCounts.all(campaignId);
+    },
+    async acknowledgements(campaignId) {
+      return q.acks.all(campaignId);
+    },
+    async pageViews(slug) {
+      const out = { human: 0, machine: 0 };
+      for (const r of q.pageViews.all(slug)) out[r.class as 'human' | 'machine'] = r.views;
+      return out;
+    },
+    async purge(before) {
+      const day = new Date(before).toISOString().slice(0, 10);
+      return db.transaction(() => q.purgeEvents.run(before).changes + q.purgeViews.run(day).changes)();
+    },
+    async trackingRows() {
+      return q.eventTotal.get()!.n;
     },
     async close() {
       db.close();

@@ -1,0 +1,48 @@
+import { loadLists } from '../lists/index.js';
+import { join } from 'node:path';
+import { loadConfig } from '../config/index.js';
+import { agencyCsv, campaignReport, chaseCsv, reportText } from '../report/index.js';
+import { fail } from './output.js';
+import { openStoreOrFail } from './serve.js';
+
+export interface ReportCliOptions {
+  agency?: string;
+  csv?: boolean;
+  json?: boolean;
+  chase?: string;
+  campaign?: string;
+}
+
+export async function reportCommand(slug: string, options: ReportCliOptions): Promise<void> {
+  const { config, problems } = loadConfig(join(process.cwd(), 'briefcast.yml'));
+  if (!config) fail(problems);
+  const lists = loadLists(join(process.cwd(), 'lists', 'agencies.yml'));
+  const agencyNames = new Map(lists.agencies.map((a) => [a.id, a.name]));
+  if (options.agency && !agencyNames.has(options.agency)) fail(`--agency ${options.agency}: unknown agency (known: ${[...agencyNames.keys()].join(', ')})`);
+  const chaseDays = options.chase === undefined ? undefined : Number.parseInt(options.chase, 10);
+  if (chaseDays !== undefined && (!Number.isInteger(chaseDays) || chaseDays < 0)) fail(`--chase ${options.chase}: expected a number of days`);
+  const store = openStoreOrFail(process.cwd());
+  try {
+    const campaigns = (await store.campaignsFor(slug)).filter((c) => c.kind === 'briefing');
+    const campaign = options.campaign ? campaigns.find((c) => c.id === Number(options.campaign)) : campaigns.at(-1);
+    if (!campaign) fail(`no campaign for "${slug}"${options.campaign ? ` with id ${options.campaign}` : ''} (briefcast campaigns lists them)`, 'ENOCAMPAIGN');
+    const report = await campaignReport(store, campaign, { tracking: config.tracking, agencyNames, agency: options.agency, chaseDays: chaseDays ?? (options.json ? 14 : undefined) });
+    if (options.json) console.log(JSON.stringify(report, null, 2));
+    else if (options.csv) process.stdout.write(chaseDays !== undefined ? chaseCsv(report) : agencyCsv(report));
+    else console.log(reportText(report));
+  } finally {
+    await store.close();
+  }
+}
+
+export async function purgeCommand(): Promise<void> {
+  const { config, problems } = loadConfig(join(process.cwd(), 'briefcast.yml'));
+  if (!config) fail(problems);
+  const store = openStoreOrFail(process.cwd());
+  try {
+    const n = await store.purge(Date.now() - config.retention_days * 86_400_000);
+    console.log(`deleted ${n} tracking rows older than ${config.retention_days} days`);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { openProject } from '../build.js';
+import { createDashboard } from '../report/index.js';
+import { openStore, StoreError, type Store } from '../store/index.js';
+import { createTokens, loadSecret } from '../tokens/index.js';
+import { createTrackServer } from '../track/index.js';
+import { fail } from './output.js';
+
+export function openStoreOrFail(root: string): Store {
+  try {
+    return openStore(root);
+  } catch (error) {
+    if (error instanceof StoreError) fail(error.message, error.code);
+    throw error;
+  }
+}
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  out?: string;
+}
+
+/** The site, the tracking endpoints and the dashboard, on one port. */
+export async function serveCommand(options: ServeOptions): Promise<void> {
+  const { project, problems } = await openProject();
+  if (!project) fail(problems);
+  const { config } = project;
+  const webRoot = join(project.root, options.out ?? 'dist', 'web');
+  if (!existsSync(webRoot)) console.error(`briefcast: warning: ${webRoot} does not exist yet; run npx briefcast build`);
+  const store = openStoreOrFail(project.root);
+  const purged = await store.purge(Date.now() - config.retention_days * 86_400_000);
+  if (purged) console.log(`deleted ${purged} tracking rows older than ${config.retention_days} days`);
+  const secret = loadSecret(project.root);
+  const configured = config.dashboard_password ?? process.env.BRIEFCAST_DASHBOARD_PASSWORD;
+  // With no password set, a key derived from the secret: stable across restarts, printed below.
+  const dashboardKey = configured ?? createHmac('sha256', secret).update('dashboard').digest('base64url').slice(0, 22);
+  const agencyNames = new Map(project.agencies.map((a) => [a.id, a.name]));
+  const track = createTrackServer({
+    webRoot,
+    config,
+    store,
+    tokens: createTokens(secret),
+    dashboard: createDashboard(store, config, agencyNames),
+    dashboardKey,
+    trustProxy: process.env.BRIEFCAST_TRUST_PROXY === '1',
+  });
+  await new Promise<void>((ready, failed) => {
+    track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));
+    track.server.listen(options.port, options.host, () => ready());
+  }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
+  const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
+  console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
+  console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    await track.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}

@@ -1,0 +1,190 @@
+import type { Campaign, Store } from '../store/index.js';
+
+export interface Person {
+  email: string;
+  name: string;
+  agencies: string[];
+  state: string;
+  sent_at: number | null;
+  opened: boolean;
+  clicked: boolean;
+  viewed: boolean;
+  acknowledged_at: number | null;
+  shared: number | null;
+  comment: string | null;
+}
+
+export interface AgencyFigures {
+  agency: string;
+  name: string;
+  recipients: number;
+  delivered: number;
+  failed: number;
+  opened: number;
+  clicked: number;
+  viewed: number;
+  acknowledged: number;
+  /** Acknowledged as a percentage of delivered. */
+  acknowledged_pct: number;
+  shared: number;
+}
+
+export interface LinkFigures {
+  n: number;
+  url: string;
+  text: string;
+  lesson: number | null;
+  human: number;
+  machine: number;
+}
+
+export interface Report {
+  campaign: { id: number; slug: string; title: string; state: string; created: string; reminders: number[] };
+  tracking: 'individual' | 'aggregate' | 'off';
+  /** In aggregate mode, opened/clicked/viewed count events, not people. */
+  counts_people: boolean;
+  total: AgencyFigures;
+  agencies: AgencyFigures[];
+  links: LinkFigures[];
+  machine: { kind: string; reason: string; events: number }[];
+  page_views: { human: number; machine: number };
+  chase: { days: number; people: Pick<Person, 'name' | 'email' | 'agencies' | 'sent_at' | 'opened' | 'viewed'>[] } | null;
+}
+
+export interface ReportOptions {
+  tracking: 'individual' | 'aggregate' | 'off';
+  agencyNames: ReadonlyMap<string, string>;
+  /** Only this agency's people and figures. */
+  agency?: string;
+  /** Chase those who have not acknowledged this many days after delivery. */
+  chaseDays?: number;
+  now?: number;
+}
+
+function blank(agency: string, name: string): AgencyFigures {
+  return { agency, name, recipients: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, viewed: 0, acknowledged: 0, acknowledged_pct: 0, shared: 0 };
+}
+
+/** Everyone a campaign (and its reminders) reached, once each, with what they did. */
+async function people(store: Store, family: Campaign[]): Promise<Person[]> {
+  const byEmail = new Map<string, Person>();
+  for (const c of family) {
+    for (const row of await store.engagement(c.id)) {
+      const key = row.email.toLowerCase();
+      const p = byEmail.get(key);
+      if (!p) {
+        byEmail.set(key, {
+          email: row.email,
+          name: row.name,
+          agencies: row.agencies.split(' ').filter(Boolean),
+          state: row.state,
+          sent_at: row.sent_at,
+          opened: row.opened > 0,
+          clicked: row.clicked > 0,
+          viewed: row.viewed > 0,
+          acknowledged_at: row.acknowledged_at,
+          shared: row.shared,
+          comment: row.comment,
+        });
+        continue;
+      }
+      // A reminder's events count for the person the first campaign reached.
+      p.opened ||= row.opened > 0;
+      p.clicked ||= row.clicked > 0;
+      p.viewed ||= row.viewed > 0;
+      if (row.acknowledged_at && (!p.acknowledged_at || row.acknowledged_at < p.acknowledged_at)) p.acknowledged_at = row.acknowledged_at;
+      p.shared = Math.max(p.shared ?? 0, row.shared ?? 0) || p.shared;
+      p.comment ??= row.comment;
+    }
+  }
+  return [...byEmail.values()];
+}
+
+export async function campaignReport(store: Store, campaign: Campaign, options: ReportOptions): Promise<Report> {
+  const now = options.now ?? Date.now();
+  const reminders = (await store.campaigns()).filter((c) => c.parent_id === campaign.id);
+  const family = [campaign, ...reminders];
+  const nameOf = (id: string) => options.agencyNames.get(id) ?? id;
+  const rows = new Map<string, AgencyFigures>();
+  const row = (id: string) => rows.get(id) ?? rows.set(id, blank(id, nameOf(id))).get(id)!;
+  const total = blank('all', 'All agencies');
+  const wanted = (agencies: string[]) => !options.agency || agencies.includes(options.agency);
+
+  let everyone = (await people(store, family)).filter((p) => wanted(p.agencies));
+  const countsPeople = options.tracking === 'individual';
+  for (const p of everyone) {
+    for (const target of [total, ...p.agencies.map(row)]) {
+      target.recipients++;
+      if (p.state === 'sent') target.delivered++;
+      if (p.state === 'failed') target.failed++;
+      if (countsPeople) {
+        if (p.opened) target.opened++;
+        if (p.clicked) target.clicked++;
+        if (p.viewed) target.viewed++;
+        if (p.acknowledged_at) {
+          target.acknowledged++;
+          target.shared += p.shared ?? 0;
+        }
+      }
+    }
+  }
+
+  const links = new Map((await store.links(campaign.id)).map((l) => [l.n, { n: l.n, url: l.url, text: l.text, lesson: l.lesson ?? null, human: 0, machine: 0 }]));
+  const machine = new Map<string, { kind: string; reason: string; events: number }>();
+  for (const c of family) {
+    for (const e of await store.eventCounts(c.id)) {
+      const agencies = e.agencies.split(' ').filter(Boolean);
+      if (!wanted(agencies)) continue;
+      if (e.kind === 'click' && e.link !== null && c.id === campaign.id) {
+        const l = links.get(e.link);
+        if (l) l[e.class] += e.n;
+      }
+      if (e.class === 'machine') {
+        const key = `${e.kind}\n${e.reason}`;
+        const m = machine.get(key) ?? machine.set(key, { kind: e.kind, reason: e.reason ?? 'machine', events: 0 }).get(key)!;
+        m.events += e.n;
+      } else if (!countsPeople) {
+        // Aggregate tracking keeps no identity: count events per agency.
+        const field = e.kind === 'open' ? 'opened' : e.kind === 'click' ? 'clicked' : e.kind === 'view' ? 'viewed' : undefined;
+        if (field) for (const target of [total, ...agencies.map(row)]) target[field] += e.n;
+      }
+    }
+    if (!countsPeople) {
+      for (const a of await store.acknowledgements(c.id)) {
+        const agencies = a.agencies.split(' ').filter(Boolean);
+        if (!wanted(agencies)) continue;
+        for (const target of [total, ...agencies.map(row)]) {
+          target.acknowledged++;
+          target.shared += a.shared ?? 0;
+        }
+      }
+    }
+  }
+  for (const f of [total, ...rows.values()]) f.acknowledged_pct = f.delivered ? Math.round((1000 * f.acknowledged) / f.delivered) / 10 : 0;
+
+  let chase: Report['chase'] = null;
+  if (options.chaseDays !== undefined && countsPeople) {
+    const before = now - options.chaseDays * 86_400_000;
+    everyone = everyone.filter((p) => p.state === 'sent' && !p.acknowledged_at && p.sent_at !== null && p.sent_at <= before);
+    chase = { days: options.chaseDays, people: everyone.map(({ name, email, agencies, sent_at, opened, viewed }) => ({ name, email, agencies, sent_at, opened, viewed })) };
+  }
+
+  return {
+    campaign: {
+      id: campaign.id,
+      slug: campaign.slug,
+      title: campaign.title,
+      state: campaign.state,
+      created: new Date(campaign.created_at).toISOString(),
+      reminders: reminders.map((r) => r.id),
+    },
+    tracking: options.tracking,
+    counts_people: countsPeople,
+    total,
+    agencies: [...rows.values()].filter((r) => !options.agency || r.agency === options.agency).sort((a, b) => a.name.localeCompare(b.name)),
+    links: [...links.values()],
+    machine: [...machine.values()].sort((a, b) => b.events - a.events),
+    page_views: await store.pageViews(campaign.slug),
+    chase,
+  };
+}
