@@ -13,7 +13,7 @@ import { EventWriter } from './writer.js';
 /** A 1×1 transparent GIF. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const MAX_BODY = 16 * 1024;
-const TOKEN = '[A-Za-z0-9_-]{16,64}';
+const TOKEN = '[A-Za-z0-9_-]{1,64}';
 const routes = {
   open: new RegExp(`^/o/(${TOKEN})\\.gif$`),
   click: new RegExp(`^/c/(${TOKEN})/(\\d{1,4})$`),

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../src/config/index.js';
+import { createDashboard } from '../src/report/index.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
+import type { Store } from '../src/store/index.js';
+import { createTokens, loadSecret, type Tokens } from '../src/tokens/index.js';
+import { createTrackServer, type TrackServer } from '../src/track/index.js';
+import { listen } from './browser.js';
+
+export interface Tracking {
+  origin: string;
+  store: Store;
+  tokens: Tokens;
+  config: Config;
+  track: TrackServer;
+  close(): Promise<void>;
+}
+
+/** The real tracking server, in-process, on the project's own database and secret. */
+export async function startTracking(dir: string, options: { webRoot?: string; dashboardKey?: string } = {}): Promise<Tracking> {
+  const config = loadConfig(join(dir, 'briefcast.yml')).config!;
+  const store = openSqliteStore(join(dir, 'data', 'briefcast.db'));
+  const tokens = createTokens(loadSecret(dir));
+  const track = createTrackServer({
+    webRoot: options.webRoot ?? join(dir, 'dist', 'web'),
+    config,
+    store,
+    tokens,
+    dashboard: createDashboard(store, config, new Map()),
+    dashboardKey: options.dashboardKey ?? 'test-dashboard-key',
+  });
+  const origin = await listen(track.server);
+  return {
+    origin,
+    store,
+    tokens,
+    config,
+    track,
+    async close() {
+      await track.close();
+      await store.close();
+    },
+  };
+}
+
+export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';

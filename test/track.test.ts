@@ -1,0 +1,245 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokens } from '../src/tokens/index.js';
+import { classify } from '../src/track/index.js';
+import { cli, configure, tempProject } from './helpers.js';
+import { BROWSER_UA, startTracking, type Tracking } from './track-helpers.js';
+
+/** A project that has sent Children P to the outbox; returns each recipient's token. */
+async function sentProject(tracking = 'individual') {
+  const dir = tempProject();
+  configure(dir, { tracking });
+  expect((await cli(dir, ['build'])).code).toBe(0);
+  const sent = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
+  expect(sent.code, sent.stderr).toBe(0);
+  const tokens = new Map<string, string>();
+  for (const f of readdirSync(join(dir, 'outbox', '1'))) {
+    const eml = readFileSync(join(dir, 'outbox', '1', f), 'utf8');
+    const email = /^To: .*<(.+)>$/m.exec(eml)![1]!;
+    tokens.set(email, /\/u\/([A-Za-z0-9_-]+)>/.exec(eml)![1]!);
+  }
+  return { dir, tokens };
+}
+
+function backdate(dir: string, ms: number) {
+  const db = new Database(join(dir, 'data', 'briefcast.db'));
+  db.prepare('UPDATE deliveries SET sent_at = sent_at - ?').run(ms);
+  db.close();
+}
+
+describe('the tracking server', () => {
+  let dir: string;
+  let tokens: Map<string, string>;
+  let t: Tracking;
+  let jo: string;
+  beforeAll(async () => {
+    ({ dir, tokens } = await sentProject());
+    backdate(dir, 3_600_000);
+    t = await startTracking(dir);
+    jo = tokens.get('jo.bloggs@example.org')!;
+  });
+  afterAll(() => t.close());
+  const get = (path: string, init: RequestInit = {}) => fetch(`${t.origin}${path}`, { redirect: 'manual', ...init, headers: { 'user-agent': BROWSER_UA, ...init.headers } });
+
+  it('answers the pixel with a 1×1 GIF that is never cached, and records an open', async () => {
+    const before = await t.store.trackingRows();
+    const res = await get(`/o/${jo}.gif`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 6).toString()).toBe('GIF89a');
+    expect(await t.store.trackingRows()).toBe(before + 1);
+  });
+
+  it('refuses altered, truncated, foreign and cross-campaign tokens with 404 and writes nothing', async () => {
+    const other = createTokens('another secret').sign({ campaign: 1, delivery: 4 });
+    const ids = t.tokens.verify(jo)!;
+    const otherCampaign = t.tokens.sign({ campaign: ids.campaign + 1, delivery: ids.delivery });
+    const altered = jo.slice(0, 5) + (jo[5] === 'A' ? 'B' : 'A') + jo.slice(6);
+    const before = await t.store.trackingRows();
+    for (const bad of [altered, jo.slice(0, -1), jo.slice(0, 10), other, otherCampaign, jo + 'A']) {
+      for (const path of [`/o/${bad}.gif`, `/c/${bad}/1`, `/a/${bad}`, `/u/${bad}`]) {
+        expect((await get(path)).status, path).toBe(404);
+      }
+      expect((await get(`/a/${bad}`, { method: 'POST', body: 'shared=3', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(404);
+      expect((await get(`/u/${bad}`, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(404);
+    }
+    expect(await t.store.trackingRows()).toBe(before);
+    expect(await t.store.isSuppressed('jo.bloggs@example.org')).toBe(false);
+  });
+
+  it('redirects only to links the briefing contains: no open redirect', async () => {
+    const links = await t.store.links(1);
+    const ok = await get(`/c/${jo}/${links[0]!.n}?url=https://evil.example`);
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get('location')).toBe(links[0]!.url);
+    const before = await t.store.trackingRows();
+    for (const path of [
+      `/c/${jo}/${links.length + 1}`,
+      `/c/${jo}/0`,
+      `/c/${jo}/https://evil.example`,
+      `/c/${jo}/https%3A%2F%2Fevil.example`,
+      `/c/${jo}//evil.example`,
+      `/c/${jo}/1/../../evil`,
+      `/c/${jo}/-1`,
+    ]) {
+      const res = await get(path);
+      if (path.startsWith('/c/')) expect(res.status, path).toBe(404);
+      expect(res.headers.get('location') ?? '', path).not.toMatch(/evil/);
+    }
+    expect(await t.store.trackingRows()).toBe(before);
+    // A protocol-relative path is this site's own "/", never another host.
+    const slashes = await get('//evil.example');
+    expect(slashes.headers.get('location') ?? '').not.toMatch(/evil/);
+  });
+
+  it('a GET of the acknowledgement page does not acknowledge; the POST does, and a second POST updates it', async () => {
+    const ann = tokens.get('alex.moore@example.org')!;
+    const form = await get(`/a/${ann}`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('Confirm that you have read this briefing');
+    expect((await t.store.acknowledgements(1)).length).toBe(0);
+    const post = (body: string) => get(`/a/${ann}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await post('shared=4&comment=first')).status).toBe(200);
+    expect((await post('shared=6&comment=second')).status).toBe(200);
+    const acks = await t.store.acknowledgements(1);
+    expect(acks).toHaveLength(1);
+    expect(acks[0]).toMatchObject({ shared: 6, comment: 'second' });
+    expect((await post('shared=lots')).status).toBe(400);
+  });
+
+  it('RFC 8058: a one-click POST unsubscribes at once, and the next send skips the address', async () => {
+    const helen = tokens.get('helen.ward@example.org')!;
+    expect((await get(`/u/${helen}`)).status).toBe(200);
+    expect(await t.store.isSuppressed('helen.ward@example.org')).toBe(false);
+    const res = await get(`/u/${helen}`, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(200);
+    expect(await t.store.isSuppressed('helen.ward@example.org')).toBe(true);
+    const again = await cli(dir, ['send', 'children-p', '--yes', '--again'], { SMTP_URL: '' });
+    expect(again.stdout).toMatch(/13 recipients in 7 agencies .*1 suppressed/);
+    const files = readdirSync(join(dir, 'outbox', '2'));
+    expect(files).toHaveLength(12);
+    expect(files.some((f) => f.includes('helen.ward'))).toBe(false);
+  });
+
+  it('the dashboard needs its key, and shows per-agency bars and a printable view', async () => {
+    expect((await get('/dashboard')).status).toBe(401);
+    const res = await get('/dashboard/1?key=test-dashboard-key');
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('<svg role="img"');
+    expect(page).toContain('Engagement per agency');
+    expect(page).toContain('@media print');
+    const basic = await get('/dashboard/1/chase.csv?days=0', { headers: { authorization: `Basic ${Buffer.from('board:test-dashboard-key').toString('base64')}` } });
+    expect(basic.status).toBe(200);
+    expect((await basic.text()).split('\n')[0]).toBe('name,email,agencies,sent,opened,read web page');
+  });
+
+  it('tells scanners from people: a click 1 s after delivery, an Apple proxy open and every link in a second are machines', async () => {
+    const now = Date.now();
+    const base = { method: 'GET', ip: '203.0.113.9', now };
+    expect(classify({ ...base, kind: 'click', userAgent: BROWSER_UA, sentAt: now - 1000 })).toMatchObject({ class: 'machine' });
+    expect(classify({ ...base, kind: 'open', userAgent: 'Mozilla/5.0', sentAt: now - 1000 })).toMatchObject({ class: 'machine', reason: 'Apple Mail Privacy Protection proxy' });
+    expect(classify({ ...base, kind: 'click', userAgent: BROWSER_UA, sentAt: now - 3_600_000 })).toEqual({ class: 'human' });
+    expect(classify({ ...base, kind: 'click', method: 'HEAD', userAgent: BROWSER_UA, sentAt: now - 3_600_000 })).toMatchObject({ class: 'machine', reason: 'HEAD request' });
+    expect(classify({ ...base, kind: 'click', userAgent: 'Mozilla/5.0 (compatible; Microsoft Office/16.0; SafeLinks)', sentAt: now - 3_600_000 })).toMatchObject({ class: 'machine' });
+
+    // Through the server: every link of Kate's message within a second.
+    const kate = tokens.get('kate.lewis@example.org')!;
+    const links = await t.store.links(1);
+    expect(links.length).toBeGreaterThan(1);
+    for (const l of links) expect((await get(`/c/${kate}/${l.n}`)).status).toBe(302);
+    await t.track.writer.flush();
+    const counts = (await t.store.eventCounts(1)).filter((e) => e.agencies === 'marac' && e.kind === 'click');
+    expect(counts.filter((c) => c.class === 'human')).toEqual([]);
+    expect(counts.reduce((n, c) => n + c.n, 0)).toBe(links.length);
+  });
+});
+
+describe('privacy modes', () => {
+  it('aggregate: no event row holds a recipient', async () => {
+    const { dir, tokens } = await sentProject('aggregate');
+    backdate(dir, 3_600_000);
+    const t = await startTracking(dir);
+    try {
+      const token = tokens.get('jo.bloggs@example.org')!;
+      const h = { headers: { 'user-agent': BROWSER_UA }, redirect: 'manual' as const };
+      expect((await fetch(`${t.origin}/o/${token}.gif`, h)).status).toBe(200);
+      expect((await fetch(`${t.origin}/c/${token}/1`, h)).status).toBe(302);
+      expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: 'shared=2' })).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+    const db = new Database(join(dir, 'data', 'briefcast.db'));
+    const rows = db.prepare('SELECT * FROM events').all() as { delivery_id: number | null; agencies: string }[];
+    expect(rows.length).toBe(3);
+    expect(rows.every((r) => r.delivery_id === null && r.agencies === 'police')).toBe(true);
+    expect(db.prepare('SELECT count(*) AS n FROM acknowledgements WHERE delivery_id IS NOT NULL').get()).toEqual({ n: 0 });
+    db.close();
+    const report = JSON.parse((await cli(dir, ['report', 'children-p', '--json'])).stdout);
+    expect(report.agencies.find((a: { agency: string }) => a.agency === 'police')).toMatchObject({ opened: 1, clicked: 1, acknowledged: 1, shared: 2 });
+    expect(report.chase).toBeNull();
+  });
+
+  it('off: the email has no pixel and plain links', async () => {
+    const { dir } = await sentProject('off');
+    const eml = readFileSync(join(dir, 'outbox', '1', readdirSync(join(dir, 'outbox', '1'))[0]!), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    expect(eml).not.toMatch(/\/o\/[A-Za-z0-9_-]+\.gif/);
+    expect(eml).not.toMatch(/\/c\/[A-Za-z0-9_-]+\/\d/);
+    expect(eml).not.toMatch(/\/a\/[A-Za-z0-9_-]+/);
+    expect(eml).toContain('href="https://www.example.org/safelives/dash-risk-checklist"');
+    expect(eml).toContain('http://localhost:4000/children-p/');
+  });
+});
+
+it('fuzz: 10,000 random requests get no 5xx, no crash, and write nothing', async () => {
+  const { dir, tokens } = await sentProject();
+  // An empty site folder, so no random path is a page whose anonymous view would be counted.
+  const t = await startTracking(dir, { webRoot: mkdtempSync(join(tmpdir(), 'briefcast-empty-')) });
+  const real = [...tokens.values()];
+  const before = await t.store.trackingRows();
+  const { request } = await import('node:http');
+  const port = Number(new URL(t.origin).port);
+  const send = (method: string, path: string, headers: Record<string, string>, body: string) =>
+    new Promise<number>((done) => {
+      const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+      });
+      req.on('error', () => done(400));
+      req.end(body);
+    });
+  const token = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.base64String({ maxLength: 40 }).map((s) => s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '')),
+    fc.constantFrom(...real).map((r) => r.slice(0, -2) + 'xx'),
+  );
+  const path = fc.oneof(
+    fc.tuple(fc.constantFrom('/o/', '/c/', '/a/', '/u/', '/b/', '/dashboard/', '/', '/healthz/'), token, fc.constantFrom('', '.gif', '/1', '/999', '?t=x', '/../..', '%00', '%zz')).map(([a, b, c]) => a + encodeURIComponent(b).replace(/%2F/g, '/') + c),
+    fc.webPath(),
+    fc.string({ maxLength: 60 }).map((s) => '/' + encodeURIComponent(s)),
+  );
+  const statuses: number[] = [];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
+      path,
+      fc.dictionary(fc.constantFrom('content-type', 'user-agent', 'x-forwarded-for', 'authorization', 'cookie', 'accept'), fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))),
+      fc.string({ maxLength: 300 }),
+      async (method, p, headers, body) => {
+        const status = await send(method, p, headers, method === 'GET' || method === 'HEAD' ? '' : body);
+        statuses.push(status);
+        return status > 0 && status < 500;
+      },
+    ),
+    { numRuns: 10_000 },
+  );
+  expect(statuses).toHaveLength(10_000);
+  expect((await fetch(`${t.origin}/healthz`)).status).toBe(200);
+  expect(await t.store.trackingRows()).toBe(before);
+  await t.close();
+}, 240_000);
