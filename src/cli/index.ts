@@ -98,6 +98,8 @@ program
   .option('--again', 'start a new campaign even though this briefing was sent')
   .option('--test <address>', 'send one proof copy to this address; nothing is recorded')
   .option('--send-by <date>', 'do not start or resume after this day (YYYY-MM-DD)')
+  .option('--remind', 'remind those who have not acknowledged (a campaign of its own, linked to the first)')
+  .option('--after <duration>', 'with --remind: only those who received it this long ago (14d, 36h)', '14d')
   .action(sendCommand);
 
 program

@@ -3,8 +3,11 @@ import cliProgress from 'cli-progress';
 import { openProject, renderBySlug } from '../build.js';
 import { loadLists } from '../lists/index.js';
 import { hasErrors } from '../problem.js';
-import { createComposer, dryRunTransport, outboxTransport, planCampaign, runCampaign, smtpTransport, type Progress, type Transport } from '../send/index.js';
-import { openStore, StoreError, type Store } from '../store/index.js';
+import type { Config } from '../config/index.js';
+import type { Agency } from '../lists/index.js';
+import { dateLabel, type Rendered } from '../render/index.js';
+import { createComposer, dryRunTransport, outboxTransport, parseAfter, planCampaign, planReminder, runCampaign, smtpTransport, type Progress, type Transport } from '../send/index.js';
+import { openStore, StoreError, type Campaign, type NewCampaign, type Store } from '../store/index.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { confirm, fail, report, today } from './output.js';
@@ -17,6 +20,82 @@ export interface SendOptions {
   again?: boolean;
   test?: string;
   sendBy?: string;
+  remind?: boolean;
+  after?: string;
+}
+
+/** What `send` is about to do, said to the user, and how to start it. */
+interface Prepared {
+  summary: string[];
+  isNew: boolean;
+  start(store: Store): Promise<Campaign>;
+  reminderOf?: string;
+}
+
+async function prepareCampaign(store: Store, rendered: Rendered, agencies: Agency[], options: SendOptions): Promise<Prepared> {
+  const { plan, problems } = await planCampaign(store, rendered, agencies, {
+    agencies: options.agency,
+    again: options.again,
+    resume: options.resume,
+    sendBy: options.sendBy,
+    today: today(),
+  });
+  if (!plan) fail(problems);
+  if (plan.kind === 'resume') {
+    const c = plan.counts;
+    return {
+      summary: [`resuming campaign ${plan.campaign.id} of "${plan.campaign.title}": ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`],
+      isNew: false,
+      start: async () => plan.campaign,
+    };
+  }
+  const n = plan.agencies.length;
+  const summary = [
+    `"${rendered.briefing.title}"`,
+    `  ${plan.recipients.length} recipients in ${n} agenc${n === 1 ? 'y' : 'ies'} (${plan.agencies.join(', ')}), ${plan.suppressed} suppressed`,
+  ];
+  if (plan.sendBy) summary.push(`  to be sent by ${plan.sendBy}`);
+  return { summary, isNew: true, start: (runStore) => newCampaign(runStore, rendered, plan.agencies, plan.recipients, plan.sendBy) };
+}
+
+function newCampaign(store: Store, rendered: Rendered, agencies: string[], recipients: NewCampaign['recipients'], sendBy?: string, parent?: Campaign) {
+  return store.createCampaign({
+    slug: rendered.briefing.slug,
+    title: rendered.briefing.title,
+    content_hash: rendered.hash,
+    kind: parent ? 'reminder' : 'briefing',
+    parent_id: parent?.id,
+    agencies,
+    send_by: sendBy,
+    recipients,
+    links: rendered.links,
+  });
+}
+
+async function prepareReminder(store: Store, rendered: Rendered, config: Config, options: SendOptions): Promise<Prepared> {
+  const afterMs = parseAfter(options.after ?? '14d');
+  if (afterMs === undefined) fail(`--after ${options.after}: expected days like 14d, or hours like 36h`);
+  const { plan, problems } = await planReminder(store, rendered, { afterMs, now: Date.now(), tracking: config.tracking });
+  if (!plan) fail(problems);
+  if (plan.kind === 'resume') {
+    const parent = (await store.campaign(plan.campaign.parent_id!))!;
+    return {
+      summary: [`resuming reminder campaign ${plan.campaign.id} of "${plan.campaign.title}": ${plan.counts.queued + plan.counts.sending} left`],
+      isNew: false,
+      start: async () => plan.campaign,
+      reminderOf: dateLabel(new Date(parent.created_at).toISOString().slice(0, 10)),
+    };
+  }
+  const sentOn = dateLabel(new Date(plan.parent.created_at).toISOString().slice(0, 10));
+  return {
+    summary: [
+      `reminder of "${rendered.briefing.title}" (campaign ${plan.parent.id}, sent ${sentOn})`,
+      `  ${plan.recipients.length} have not acknowledged after ${options.after ?? '14d'}; ${plan.acknowledged} acknowledged; ${plan.tooRecent} received it too recently`,
+    ],
+    isNew: true,
+    start: (runStore) => newCampaign(runStore, rendered, plan.parent.agencies.split(' '), plan.recipients, undefined, plan.parent),
+    reminderOf: sentOn,
+  };
 }
 
 function progressReporter(total: number) {
@@ -90,31 +169,19 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
     throw error;
   }
   try {
-    const { plan, problems: refused } = await planCampaign(store, rendered, lists.agencies, {
-      agencies: options.agency,
-      again: options.again,
-      resume: options.resume,
-      sendBy: options.sendBy,
-      today: today(),
-    });
-    if (!plan) fail(refused);
+    const prepared = options.remind ? await prepareReminder(store, rendered, config, options) : await prepareCampaign(store, rendered, lists.agencies, options);
     const signer = tokens();
-
     const via = options.dryRun
       ? 'a dry run (nothing is sent)'
       : process.env.SMTP_URL
         ? `SMTP ${new URL(process.env.SMTP_URL).host}, ${config.send.connections} connection(s)`
         : `the outbox (${join(project.root, 'outbox')}/<campaign>/)`;
-    if (plan.kind === 'new') {
-      const agencyCount = plan.agencies.length;
-      console.log(`"${rendered.briefing.title}"`);
-      console.log(`  ${plan.recipients.length} recipients in ${agencyCount} agenc${agencyCount === 1 ? 'y' : 'ies'} (${plan.agencies.join(', ')}), ${plan.suppressed} suppressed`);
-      console.log(`  through ${via}, at most ${config.send.rate_per_second}/s`);
-      if (plan.sendBy) console.log(`  to be sent by ${plan.sendBy}`);
-    } else {
-      const c = plan.counts;
-      console.log(`resuming campaign ${plan.campaign.id} of "${plan.campaign.title}": ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`);
+    for (const line of prepared.summary) console.log(line);
+    if (options.dryRun && !prepared.isNew) {
+      console.log('dry run: nothing was sent or recorded');
+      return;
     }
+    if (prepared.isNew) console.log(`  through ${via}, at most ${config.send.rate_per_second}/s`);
     if (!options.yes && !options.dryRun) {
       if (!process.stdin.isTTY) fail('not asking for confirmation: input is not a terminal; add --yes to send', 'ENOTTY');
       if (!(await confirm('Send now?'))) {
@@ -125,18 +192,7 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
 
     // A dry run plans into a throw-away database, so it writes nothing that a real send would find.
     const runStore = options.dryRun ? openSqliteStore(':memory:') : store;
-    const campaign =
-      plan.kind === 'resume' && !options.dryRun
-        ? plan.campaign
-        : await runStore.createCampaign({
-            slug: rendered.briefing.slug,
-            title: rendered.briefing.title,
-            content_hash: rendered.hash,
-            agencies: plan.kind === 'new' ? plan.agencies : plan.campaign.agencies.split(' '),
-            send_by: plan.kind === 'new' ? plan.sendBy : (plan.campaign.send_by ?? undefined),
-            recipients: plan.kind === 'new' ? plan.recipients : [],
-            links: rendered.links,
-          });
+    const campaign = await prepared.start(runStore);
     const transport = options.dryRun ? dryRunTransport() : transportFor(project.root, campaign.id, config.send);
     if (!options.dryRun) console.log(`campaign ${campaign.id}`);
 
@@ -154,7 +210,7 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
       store: runStore,
       transport: transport,
       campaign,
-      compose: createComposer({ config, rendered, campaign: campaign.id, tokens: signer }),
+      compose: createComposer({ config, rendered, campaign: campaign.id, tokens: signer, reminderOf: prepared.reminderOf }),
       maxAttempts: config.send.max_attempts,
       retryBaseMs: config.send.retry_base_seconds * 1000,
       pauseAfterErrors: config.send.pause_after_errors,
@@ -181,7 +237,7 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
     if (c.failed) console.log(`  failures and their SMTP responses: npx briefcast campaigns ${campaign.id}`);
     if (outcome.state === 'paused') {
       console.log(`  paused: ${outcome.reason}`);
-      console.log(`  to resume: npx briefcast send ${rendered.briefing.slug} --resume`);
+      console.log(`  to resume: npx briefcast send ${rendered.briefing.slug} ${options.remind ? '--remind' : '--resume'}`);
       process.exitCode = abort.signal.aborted ? 130 : 1;
     }
   } finally {

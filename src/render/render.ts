@@ -24,6 +24,8 @@ export interface Rendered {
   reportLink?: number;
   /** The email and its text part with slots (links, web page, unsubscribe…) to fill per reader. */
   email(variant: EmailVariant): { html: Slotted; text: Slotted };
+  /** The short reminder to those who have not acknowledged, sent `sentOn` (a date as words). */
+  reminder(variant: EmailVariant, sentOn: string): { html: Slotted; text: Slotted };
   /** The public web page. */
   web: string;
   /** The email and text as anyone may see them (dist/email): real links, no tracking. */
@@ -157,17 +159,19 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     unsubscribe: slot('unsubscribe'),
   };
 
+  const personal = (variant: EmailVariant) => ({
+    ...view,
+    ack: variant.ack ? slot('ack') : undefined,
+    pixel: variant.pixel ? slot('pixel') : undefined,
+    recipient: variant.recipient ? slot('name') : undefined,
+  });
   const email = (variant: EmailVariant) => {
-    const personal = {
-      ...view,
-      ack: variant.ack ? slot('ack') : undefined,
-      pixel: variant.pixel ? slot('pixel') : undefined,
-      recipient: variant.recipient ? slot('name') : undefined,
-    };
-    return {
-      html: toSlotted(templates.email(personal)),
-      text: toSlotted(toText(templates.emailText(personal))),
-    };
+    const context = personal(variant);
+    return { html: toSlotted(templates.email(context)), text: toSlotted(toText(templates.emailText(context))) };
+  };
+  const reminder = (variant: EmailVariant, sentOn: string) => {
+    const context = { ...personal(variant), sentOn };
+    return { html: toSlotted(templates.reminder(context)), text: toSlotted(toText(templates.reminderText(context))) };
   };
 
   const linkValues = Object.fromEntries(links.map((l) => [`link-${l.n}`, l.url]));
@@ -179,5 +183,5 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const searchText = [intro, body, ...lessons.map((l) => l.html)].join(' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
   const words = countWords(searchText) + countWords(definition);
   const hash = createHash('sha256').update(plain.html).update(plain.text).digest('hex').slice(0, 16);
-  return { briefing, links, reportLink, email, web, plain, words, searchText, hash, agencyNames };
+  return { briefing, links, reportLink, email, reminder, web, plain, words, searchText, hash, agencyNames };
 }

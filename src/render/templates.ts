@@ -1,17 +1,21 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 
 export type Fill = (context: object) => string;
 
+const builtIn = resolve(import.meta.dirname, '..', '..', 'templates');
+
 export interface Templates {
   email: Fill;
   emailText: Fill;
+  reminder: Fill;
+  reminderText: Fill;
   web: Fill;
   archive: Fill;
   feed: Fill;
-  /** How many times MJML compiled a layout in this renderer's life: once per template. */
+  /** How many times MJML compiled a layout for this build: once per MJML template (email and reminder). */
   mjmlCompiles: number;
 }
 
@@ -32,11 +36,16 @@ export class TemplateError extends Error {
  */
 export async function compileTemplates(dir: string, board: Readonly<Record<string, string>> = {}): Promise<Templates> {
   const hbs = Handlebars.create();
-  const partials = join(dir, 'partials');
-  for (const name of readdirSync(partials)) {
-    hbs.registerPartial(basename(name).replace(/\.(hbs|css)$/, ''), readFileSync(join(partials, name), 'utf8'));
+  // A project's templates/ overrides briefcast's own, file by file; what it lacks comes from ours.
+  const layers = [builtIn, dir];
+  for (const layer of layers) {
+    const partials = join(layer, 'partials');
+    if (!existsSync(partials)) continue;
+    for (const name of readdirSync(partials)) {
+      hbs.registerPartial(basename(name).replace(/\.(hbs|css)$/, ''), readFileSync(join(partials, name), 'utf8'));
+    }
   }
-  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  const read = (name: string) => readFileSync(existsSync(join(dir, name)) ? join(dir, name) : join(builtIn, name), 'utf8');
   const compile = (source: string, file: string): Fill => {
     try {
       const template = hbs.compile(source, { strict: false, preventIndent: true });
@@ -48,21 +57,24 @@ export async function compileTemplates(dir: string, board: Readonly<Record<strin
   };
 
   let mjmlCompiles = 0;
-  // MJML validates attribute values such as colours, so board-wide values go in before it compiles.
-  const emailSource = read('email.mjml.hbs').replace(/\{\{(\w+)\}\}/g, (all, name: string) => board[name] ?? all);
-  let emailHtml: string;
-  try {
-    mjmlCompiles++;
-    const result = await mjml2html(emailSource, { validationLevel: 'strict', keepComments: false });
-    emailHtml = result.html;
-  } catch (error) {
-    const details = (error as { errors?: { line: number; message: string }[] }).errors?.[0];
-    throw new TemplateError(join(dir, 'email.mjml.hbs'), `MJML: ${details?.message ?? (error as Error).message}`, details?.line);
-  }
+  const compileMjml = async (file: string): Promise<string> => {
+    // MJML validates attribute values such as colours, so board-wide values go in before it compiles.
+    const source = read(file).replace(/\{\{(\w+)\}\}/g, (all, name: string) => board[name] ?? all);
+    try {
+      mjmlCompiles++;
+      return (await mjml2html(source, { validationLevel: 'strict', keepComments: false })).html;
+    } catch (error) {
+      const details = (error as { errors?: { line: number; message: string }[] }).errors?.[0];
+      throw new TemplateError(join(dir, file), `MJML: ${details?.message ?? (error as Error).message}`, details?.line);
+    }
+  };
+  const [emailHtml, reminderHtml] = await Promise.all([compileMjml('email.mjml.hbs'), compileMjml('reminder.mjml.hbs')]);
 
   return {
     email: compile(emailHtml, 'email.mjml.hbs'),
     emailText: compile(read('email.text.hbs'), 'email.text.hbs'),
+    reminder: compile(reminderHtml, 'reminder.mjml.hbs'),
+    reminderText: compile(read('reminder.text.hbs'), 'reminder.text.hbs'),
     web: compile(read('web.html.hbs'), 'web.html.hbs'),
     archive: compile(read('archive.html.hbs'), 'archive.html.hbs'),
     feed: compile(read('feed.xml.hbs'), 'feed.xml.hbs'),

@@ -19,6 +19,8 @@ export interface ComposeOptions {
   campaign?: number;
   tokens: Tokens;
   subjectPrefix?: string;
+  /** A reminder of a campaign sent on this day (words), instead of the briefing itself. */
+  reminderOf?: string;
 }
 
 export type Composer = (to: Addressee) => OutgoingMessage;
@@ -31,11 +33,13 @@ function senderDomain(config: Config): string {
  * Prepares everything a campaign's messages share once (the filled layout with its slots,
  * the headers), so that each recipient costs a token and a string join.
  */
-export function createComposer({ config, rendered, campaign, tokens, subjectPrefix = '' }: ComposeOptions): Composer {
+export function createComposer({ config, rendered, campaign, tokens, subjectPrefix = '', reminderOf }: ComposeOptions): Composer {
   const base = config.base_url;
   const slug = rendered.briefing.slug;
   const tracked = campaign !== undefined && config.tracking !== 'off';
-  const email = rendered.email({ ack: tracked, pixel: tracked, recipient: true });
+  const variant = { ack: tracked, pixel: tracked, recipient: true };
+  const email = reminderOf ? rendered.reminder(variant, reminderOf) : rendered.email(variant);
+  if (reminderOf) subjectPrefix ||= 'Reminder: ';
   const domain = senderDomain(config);
   const from = { name: config.sender?.name ?? config.board.name, address: config.sender?.email ?? config.board.email };
   const listId = `${config.board.short_name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.briefings.${domain}`;

@@ -72,3 +72,61 @@ export async function planCampaign(store: Store, rendered: Rendered, lists: read
   for (const r of recipients) if (await store.isSuppressed(r.email)) suppressed++;
   return { plan: { kind: 'new', recipients, suppressed, agencies, sendBy }, problems: [] };
 }
+
+export type ReminderPlan =
+  | { kind: 'new'; parent: Campaign; recipients: { email: string; name: string; agencies: string[] }[]; acknowledged: number; tooRecent: number }
+  | { kind: 'resume'; campaign: Campaign; counts: Counts };
+
+/**
+ * A reminder goes, as its own campaign linked to the first, to those who received the briefing
+ * at least `afterMs` ago and have not acknowledged it (through the first email or any reminder).
+ */
+export async function planReminder(
+  store: Store,
+  rendered: Rendered,
+  request: { afterMs: number; now: number; tracking: 'individual' | 'aggregate' | 'off' },
+): Promise<{ plan?: ReminderPlan; problems: Problem[] }> {
+  const slug = rendered.briefing.slug;
+  const problem = (code: string, message: string) => ({ problems: [{ code, severity: 'error' as const, message }] });
+  if (request.tracking !== 'individual') return problem('ETRACKING', `reminders need to know who acknowledged: set tracking: individual (it is ${request.tracking})`);
+  const all = await store.campaignsFor(slug);
+  const parent = all.filter((c) => c.kind === 'briefing').at(-1);
+  if (!parent) return problem('ENOTSENT', `"${slug}" has not been sent, so there is no one to remind`);
+  const reminders = all.filter((c) => c.parent_id === parent.id);
+  const unfinished = reminders.find((c) => c.state !== 'completed');
+  if (unfinished) return { plan: { kind: 'resume', campaign: unfinished, counts: await store.counts(unfinished.id) }, problems: [] };
+
+  const acknowledged = new Set<string>();
+  // The last time each person heard from us: the briefing, or an earlier reminder.
+  const lastSent = new Map<string, number>();
+  for (const c of [parent, ...reminders]) {
+    for (const row of await store.engagement(c.id)) {
+      const key = row.email.toLowerCase();
+      if (row.acknowledged_at) acknowledged.add(key);
+      if (row.sent_at) lastSent.set(key, Math.max(lastSent.get(key) ?? 0, row.sent_at));
+    }
+  }
+  const recipients: { email: string; name: string; agencies: string[] }[] = [];
+  let tooRecent = 0;
+  for (const row of await store.engagement(parent.id)) {
+    const key = row.email.toLowerCase();
+    if (row.state !== 'sent' || acknowledged.has(key)) continue;
+    const last = lastSent.get(key);
+    if (last === undefined || last > request.now - request.afterMs) {
+      tooRecent++;
+      continue;
+    }
+    recipients.push({ email: row.email, name: row.name, agencies: row.agencies.split(' ').filter(Boolean) });
+  }
+  if (recipients.length === 0) {
+    return problem('ENOONE', `no one to remind: ${acknowledged.size} acknowledged, ${tooRecent} received it or a reminder too recently`);
+  }
+  return { plan: { kind: 'new', parent, recipients, acknowledged: acknowledged.size, tooRecent }, problems: [] };
+}
+
+/** "14d", "36h" or a number of days, as milliseconds. */
+export function parseAfter(text: string): number | undefined {
+  const m = /^(\d{1,4})\s*(d|h)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (m[2]?.toLowerCase() === 'h' ? 3_600_000 : 86_400_000);
+}
