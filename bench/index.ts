@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchBuild } from './build.js';
 import { benchSend } from './send.js';
+import { benchTrack } from './track.js';
 
 /** Runs every benchmark (or those named on the command line) and merges figures into bench/results.json. */
 const path = join(import.meta.dirname, 'results.json');
@@ -10,6 +11,7 @@ const wanted = process.argv.slice(2);
 const benches: Record<string, () => Promise<unknown>> = {
   build: () => benchBuild(),
   send: () => benchSend(),
+  track: () => benchTrack(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (wanted.length && !wanted.includes(name)) continue;

@@ -1,0 +1,89 @@
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { createTokens } from '../src/tokens/index.js';
+
+const here = import.meta.dirname;
+
+function start(args: string[]) {
+  const child = fork(join(here, 'track-server.ts'), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const port = new Promise<number>((done) => createInterface({ input: child.stdout! }).once('line', (l) => done(JSON.parse(l).port)));
+  return { child, port };
+}
+
+async function load(port: number, paths: string[], amount: number) {
+  let i = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 32,
+    pipelining: 1,
+    amount,
+    headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0' },
+    requests: [{ setupRequest: (req: object) => ({ ...req, path: paths[i++ % paths.length]! }) }],
+  });
+  return { rps: result.requests.average, ok: result['2xx'] + result['3xx'], errors: result.errors + result.non2xx - result['3xx'] };
+}
+
+/** Issue: pixel and click throughput with persistence on, against bare node:http; events stored must equal 200/302s. */
+export async function benchTrack(amount = 60_000) {
+  const dir = mkdtempSync(join(tmpdir(), 'briefcast-track-bench-'));
+  const db = join(dir, 'track.db');
+  const store = openSqliteStore(db);
+  const recipients = Array.from({ length: 1000 }, (_, i) => ({ email: `r${i}@example.org`, name: `R ${i}`, agencies: ['police'] }));
+  const campaign = await store.createCampaign({ slug: 'children-p', title: 'bench', content_hash: 'x', agencies: ['police'], recipients, links: [{ n: 1, url: 'https://www.example.org/report.pdf', text: 'report' }, { n: 2, url: 'https://www.example.org/dash', text: 'dash' }] });
+  for (let claimed = await store.claimDue(campaign.id, Date.now(), 1000); claimed.length; claimed = await store.claimDue(campaign.id, Date.now(), 1000)) {
+    for (const d of claimed) await store.markSent(d.id, '250 ok', `<${d.id}@bench>`);
+  }
+  // Read a day later, so clicks are people's, not "seconds after delivery".
+  const deliveries: number[] = [];
+  for await (const d of store.deliveries(campaign.id)) deliveries.push(d.id);
+  await store.close();
+  const { default: Database } = await import('better-sqlite3');
+  const raw = new Database(db);
+  raw.prepare('UPDATE deliveries SET sent_at = sent_at - 86400000').run();
+  raw.close();
+
+  const tokens = createTokens('bench-secret');
+  const signed = deliveries.map((id) => tokens.sign({ campaign: campaign.id, delivery: id }));
+  const pixels = signed.map((t) => `/o/${t}.gif`);
+  const clicks = signed.map((t, i) => `/c/${t}/${(i % 2) + 1}`);
+
+  const bare = start(['bare']);
+  const bareResult = await load(await bare.port, pixels, amount);
+  bare.child.kill('SIGTERM');
+
+  const ours = start(['briefcast', db]);
+  const port = await ours.port;
+  const pixel = await load(port, pixels, amount);
+  const click = await load(port, clicks, amount);
+  const exited = new Promise((done) => ours.child.once('exit', done));
+  ours.child.kill('SIGTERM');
+  await exited;
+
+  const check = openSqliteStore(db);
+  const stored = await check.trackingRows();
+  await check.close();
+  rmSync(dir, { recursive: true, force: true });
+  const answered = pixel.ok + click.ok;
+  const figures = {
+    bare_gif_rps: Math.round(bareResult.rps),
+    pixel_rps: Math.round(pixel.rps),
+    click_rps: Math.round(click.rps),
+    ratio: +(pixel.rps / bareResult.rps).toFixed(2),
+    click_ratio: +(click.rps / bareResult.rps).toFixed(2),
+    goal_ratio: 0.5,
+    answered_200_302: answered,
+    events_stored: stored,
+    lost: answered - stored,
+    errors: pixel.errors + click.errors,
+  };
+  console.log(
+    `track: pixel ${figures.pixel_rps} req/s, click ${figures.click_rps} req/s, bare node:http GIF ${figures.bare_gif_rps} req/s; ratio ${figures.ratio} (click ${figures.click_ratio}; goal >= 0.5); ` +
+      `${answered} answered 200/302, ${stored} events stored, lost ${figures.lost}`,
+  );
+  return figures;
+}
