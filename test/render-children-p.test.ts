@@ -87,7 +87,7 @@ describe('Children P, built from briefings/children-p.md', () => {
   });
 
   it('the preheader is the summary', () => {
-    expect(html).toMatch(/display:none[^>]*>Lessons from the Serious Case Review about two siblings/);
+    expect(html).toMatch(/display:none[^>]*>Two siblings lived with sexual abuse and neglect/);
   });
 
   it('the manifest lists the briefing with its lessons, links and a content hash', () => {

@@ -91,6 +91,10 @@ export function parseBriefing(file: string, text: string, options: LoadOptions =
     file,
     bodyLine: pointer(text)(bodyStart).line,
     source: text,
+    places: Object.fromEntries([
+      ...Object.keys(value).map((k) => [k, source.place([k])] as const),
+      ...value.lessons.map((_, i) => [`lessons[${i}]`, source.place(['lessons', i])] as const),
+    ]),
   };
   return { briefing, problems };
 }

@@ -87,4 +87,6 @@ export interface Briefing extends Omit<Frontmatter, 'slug' | 'lessons'> {
   bodyLine: number;
   /** The raw file text, hashed for "has this changed since it was sent?". */
   source: string;
+  /** Where fields are in the file (keys: "title", "summary", "lessons", "lessons[2]", …), for lint messages. */
+  places: Record<string, { line: number; column: number }>;
 }

@@ -1,6 +1,10 @@
 import { Command, Option } from 'commander';
 import { build, loadProjectBriefings, openProject } from '../build.js';
 import { ProblemsError } from '../problem.js';
+import { briefingJsonSchema, lintBriefing } from '../briefing/index.js';
+import { writeFileSync } from 'node:fs';
+import { newCommand } from './new.js';
+import { previewCommand, watchBuild } from './preview.js';
 import { campaignsCommand, listsCommand } from './campaigns.js';
 import { fail, report } from './output.js';
 import { purgeCommand, reportCommand } from './report.js';
@@ -15,15 +19,33 @@ program
   .command('check')
   .description('validate briefings; errors as file:line:col, exit 1 on any error')
   .argument('[files...]', 'briefing files (default: every file in briefings/)')
-  .action(async (files: string[]) => {
+  .option('--strict', 'treat warnings as errors')
+  .action(async (files: string[], options: { strict?: boolean }) => {
     const { project, problems } = await openProject();
     if (!project) fail(problems);
     const loaded = loadProjectBriefings(project, { drafts: true, files: files.length ? files : undefined });
-    const all = [...problems, ...loaded.problems];
+    const settings = { label: project.config.banner_label, wordsPerMinute: project.config.reading_wpm };
+    let all = [...problems, ...loaded.problems, ...loaded.briefings.flatMap((b) => lintBriefing(b, settings))];
+    if (options.strict) all = all.map((p) => ({ ...p, severity: 'error' as const }));
     const failed = report(all);
     const warnings = all.filter((p) => p.severity === 'warning').length;
     console.log(`${loaded.briefings.length} briefing${loaded.briefings.length === 1 ? '' : 's'} checked: ${all.length - warnings} error(s), ${warnings} warning(s)`);
     if (failed) process.exitCode = 1;
+  });
+
+program
+  .command('new')
+  .description('start a briefing: briefings/<slug>.md with every field filled in as an example')
+  .argument('<title>', 'the title, e.g. "Learning from Serious Case Reviews – Child Q"')
+  .action(newCommand);
+
+program
+  .command('schema')
+  .description('write briefing.schema.json (from the zod schema) for editors that validate frontmatter')
+  .option('--out <file>', 'where to write it', 'briefing.schema.json')
+  .action((options: { out: string }) => {
+    writeFileSync(options.out, JSON.stringify(briefingJsonSchema(), null, 2) + '\n');
+    console.log(`wrote ${options.out}`);
   });
 
 async function runBuild(options: { out?: string; baseUrl?: string; drafts?: boolean }) {
@@ -44,9 +66,18 @@ program
   .option('--out <dir>', 'output folder', 'dist')
   .option('--base-url <url>', 'public address of the site (overrides briefcast.yml)')
   .option('--drafts', 'include drafts')
-  .action(async (options) => {
-    await runBuild(options);
+  .option('--watch', 'keep building: re-render what changes')
+  .action(async (options: { out: string; baseUrl?: string; drafts?: boolean; watch?: boolean }) => {
+    const result = await runBuild(options);
+    if (options.watch && result.ok) await watchBuild(result.out, options);
   });
+
+program
+  .command('preview')
+  .description('live preview: the email at desktop and phone width, the text part and the web page, reloaded on save')
+  .argument('[slug]', 'open this briefing')
+  .addOption(new Option('--port <port>', 'port').default(4100).argParser(Number))
+  .action(previewCommand);
 
 program
   .command('start')

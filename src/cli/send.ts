@@ -131,6 +131,18 @@ function transportFor(root: string, campaignId: number | string, settings: { con
   return url ? smtpTransport(url, settings) : outboxTransport(join(root, 'outbox', String(campaignId)));
 }
 
+/** One proof copy, marked as such, recorded nowhere: plain links, no tracking. */
+export async function sendProof(root: string, config: Config, rendered: Rendered, address: string): Promise<string> {
+  const transport = transportFor(root, 'proofs', config.send);
+  try {
+    const compose = createComposer({ config, rendered, tokens: createTokens('proof'), subjectPrefix: '[Proof] ' });
+    const result = await transport.send(compose({ id: 0, seq: Date.now(), email: address, name: address }));
+    return `${result.response} (through ${transport.description})`;
+  } finally {
+    await transport.close();
+  }
+}
+
 export async function sendCommand(slug: string, options: SendOptions): Promise<void> {
   const { project, problems } = await openProject();
   if (!project) fail(problems);
@@ -153,11 +165,8 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
   };
 
   if (options.test) {
-    const transport = transportFor(project.root, 'proofs', config.send);
-    const compose = createComposer({ config, rendered, tokens: tokens(), subjectPrefix: '[Proof] ' });
-    const result = await transport.send(compose({ id: 0, seq: Date.now(), email: options.test, name: options.test }));
-    await transport.close();
-    console.log(`proof of "${rendered.briefing.title}" sent to ${options.test} through ${transport.description}: ${result.response}`);
+    const response = await sendProof(project.root, config, rendered, options.test);
+    console.log(`proof of "${rendered.briefing.title}" sent to ${options.test}: ${response}`);
     return;
   }
 

@@ -1,0 +1,105 @@
+import type { Heading, Image, Link, Root, RootContent } from 'mdast';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
+import type { Problem } from '../problem.js';
+import type { Briefing } from './schema.js';
+
+/** What `briefcast new` writes where the author has something to say; lint finds it left behind. */
+export const PLACEHOLDER = 'REPLACE:';
+
+export interface LintSettings {
+  /** The banner label ("5 min briefing"): its minutes are the reading-time limit. */
+  label: string;
+  wordsPerMinute: number;
+}
+
+const parser = unified().use(remarkParse).use(remarkGfm).freeze();
+const vagueLinkText = /^(click here|here|this link|link|read more|more|this)$/i;
+
+function words(text: string): number {
+  return text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+}
+
+function textOf(node: RootContent | Root): string {
+  let out = '';
+  visit(node, (n) => {
+    if ((n.type === 'text' || n.type === 'inlineCode') && 'value' in n) out += ` ${n.value}`;
+  });
+  return out;
+}
+
+/**
+ * Warnings a board office wants before sending: each with the file line it is about. They never
+ * stop a build; `check --strict` makes them errors.
+ */
+export function lintBriefing(b: Briefing, settings: LintSettings): Problem[] {
+  const problems: Problem[] = [];
+  const warn = (code: string, at: { line: number; column?: number } | undefined, message: string) =>
+    problems.push({ code, severity: 'warning', file: b.file, line: at?.line ?? 1, column: at?.column ?? 1, message });
+  const top = b.places.title;
+  const bodyAt = (n: { position?: { start: { line: number; column: number } } }) =>
+    n.position ? { line: b.bodyLine + n.position.start.line - 1, column: n.position.start.column } : { line: b.bodyLine };
+
+  const body = parser.parse(b.body);
+  const lessons = b.lessons.map((l) => ({ lesson: l, tree: parser.parse(l.markdown), at: b.places[`lessons[${l.n - 1}]`] }));
+
+  // Reading time, for labels that promise one ("5 min briefing", "7 minute briefing").
+  const label = b.format ?? settings.label;
+  const minutes = /(\d+)\s*min/i.exec(label);
+  const total = words(textOf(body)) + lessons.reduce((n, l) => n + words(textOf(l.tree)), 0);
+  if (minutes && total / settings.wordsPerMinute > Number(minutes[1])) {
+    warn('WREADINGTIME', top, `about ${Math.ceil(total / settings.wordsPerMinute)} minutes to read (${total} words at ${settings.wordsPerMinute} a minute) for a "${label}"`);
+  }
+  if (b.lessons.length > 15) warn('WLESSONS', b.places.lessons, `${b.lessons.length} lessons: more than 15 is hard to take in; consider a second briefing`);
+  for (const { lesson, tree, at } of lessons) {
+    const n = words(textOf(tree));
+    if (n > 80) warn('WLESSONLENGTH', at, `lessons[${lesson.n - 1}]: ${n} words; a lesson over 80 words is hard to act on`);
+  }
+  if (!b.summary) warn('WSUMMARY', top, 'no summary: the email preheader and the page description will be empty');
+  else if (b.summary.length > 150) warn('WSUMMARY', b.places.summary, `summary is ${b.summary.length} characters; inboxes cut the preheader at about 150`);
+
+  const checkLinks = (tree: Root, at: (n: Link | Image) => { line: number; column?: number } | undefined) => {
+    visit(tree, (node) => {
+      if (node.type === 'link') {
+        const text = textOf(node).trim();
+        if (!text) warn('WLINKTEXT', at(node), `a link with no text (${node.url})`);
+        else if (vagueLinkText.test(text)) warn('WLINKTEXT', at(node), `link text "${text}" says nothing out of context; name where it goes`);
+        if (/^http:\/\//i.test(node.url)) warn('WHTTP', at(node), `${node.url}: use https://`);
+      } else if (node.type === 'image') {
+        if (!node.alt?.trim()) warn('WALT', at(node), `an image without alt text (${node.url})`);
+      } else if (node.type === 'html' && /<img\b(?![^>]*\balt=)/i.test(node.value)) {
+        warn('WALT', at(node as unknown as Image), 'an image without alt text');
+      }
+    });
+  };
+  checkLinks(body, bodyAt);
+  for (const { tree, at } of lessons) checkLinks(tree, () => at);
+
+  // The page's title is its h1; the body's sections start at ## and go one level at a time.
+  let previous = 1;
+  visit(body, 'heading', (h: Heading) => {
+    if (h.depth === 1) warn('WHEADING', bodyAt(h), 'a # heading in the body: the title is the only level-1 heading; use ##');
+    else if (h.depth > previous + 1) warn('WHEADING', bodyAt(h), `heading level skipped: h${previous} then h${h.depth}`);
+    previous = h.depth;
+  });
+
+  if (b.report_url) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(b.report_url).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) warn('WREPORTURL', b.places.report_url, `report_url "${b.report_url}" is not a web address`);
+    else if (b.report_url.startsWith('http://')) warn('WHTTP', b.places.report_url, `${b.report_url}: use https://`);
+  }
+
+  // Placeholders from `briefcast new`, wherever they were left.
+  b.source.split('\n').forEach((line, i) => {
+    const col = line.indexOf(PLACEHOLDER);
+    if (col >= 0 && !line.trimStart().startsWith('#')) warn('WPLACEHOLDER', { line: i + 1, column: col + 1 }, `placeholder text left from "briefcast new": ${line.trim().slice(0, 60)}`);
+  });
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { PLACEHOLDER } from './lint.js';
+import { frontmatterSchema } from './schema.js';
+
+export function slugify(title: string): string {
+  return title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[’']/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/, '');
+}
+
+const quote = (s: string) => JSON.stringify(s);
+
+/**
+ * A new briefing with every field filled in with an example and a one-line comment, and the usual
+ * sections of a 5-minute briefing. What the author must write is marked REPLACE: so `check` warns
+ * until it is done; the file starts as a draft.
+ */
+export function scaffoldBriefing(title: string, agencies: readonly { id: string; name: string }[], today: Date): string {
+  const month = today.toISOString().slice(0, 7);
+  const sendBy = new Date(today.getTime() + 90 * 86_400_000).toISOString().slice(0, 10);
+  const review = /–\s*(.+)$|-\s+(.+)$/.exec(title);
+  const name = (review?.[1] ?? review?.[2] ?? 'the child').trim();
+  const P = PLACEHOLDER;
+  const agencyLines = agencies.length
+    ? agencies.map((a) => `  - ${a.id}  # ${a.name}`).join('\n')
+    : '  - all  # no agencies in lists/agencies.yml yet';
+  const first = agencies[0]?.id ?? 'police';
+  return `---
+# yaml-language-server: $schema=../briefing.schema.json
+# The title readers see in their inbox and at the top of the page.
+title: ${quote(title)}
+# The review's name: the lessons are headed "Lessons from ${name}".
+review: ${quote(name)}
+# Serious Case Review, Safeguarding Adults Review, Child Safeguarding Practice Review, Domestic Homicide Review, Rapid Review, Thematic Review, or your own words.
+type: Serious Case Review
+# When the review was published: YYYY-MM-DD or YYYY-MM.
+date: ${month}
+# One or two sentences (under 150 characters): the inbox preview and the page description.
+summary: "${P} what happened and what every practitioner should take from it."
+# The full report, published on the board's website.
+report_url: "https://www.example.org/${P}full-report.pdf"
+# The agencies that must act on it (ids from lists/agencies.yml), or: all
+agencies:
+${agencyLines}
+# The numbered lessons, in order; a lesson for some agencies only has text: and agencies:.
+lessons:
+  - "${P} the first lesson, in one or two sentences that a practitioner can act on."
+  - "${P} the second lesson."
+  - text: "${P} a lesson for one agency only."
+    agencies: [${first}]
+# Themes, for the archive's filter.
+tags: [neglect, chronologies]
+# The banner label for this briefing (the board's default is in briefcast.yml).
+format: 5 min briefing
+# Do not start or resume sending after this day.
+send_by: ${sendBy}
+# A draft is not built or sent: set to false when it is ready.
+draft: true
+---
+
+${P} the opening: who the review was about, in a sentence or two, and why it was held.
+
+## ${name}’s story
+
+${P} what happened, in plain words, without names or details that could identify the family.
+
+## What the review found
+
+${P} the themes: where agencies could have worked together better.
+
+## Questions to consider
+
+- ${P} a question for supervision or a team meeting.
+- ${P} another question.
+
+## What you should do now
+
+${P} read the full report, discuss the lessons with your team, and confirm that you have.
+`;
+}
+
+/** The frontmatter's JSON Schema, generated from the zod schema (never written by hand). */
+export function briefingJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(frontmatterSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'briefcast briefing frontmatter',
+  };
+}

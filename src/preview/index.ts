@@ -1,0 +1,1 @@
+export { createPreviewServer, type PreviewServer, type ProofSender } from './server.js';

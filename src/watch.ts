@@ -1,0 +1,163 @@
+import { readdirSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { watch as chokidar } from 'chokidar';
+import { lintBriefing, loadBriefing, slugify, type Briefing } from './briefing/index.js';
+import { manifestEntry, openProject, writeSite, type Project } from './build.js';
+import type { Problem } from './problem.js';
+import { createRenderContext, renderArchive, renderBriefing, renderFeed, type RenderContext, type Rendered } from './render/index.js';
+
+export interface Entry {
+  file: string;
+  /** The briefing's slug, or the file name's when it cannot be read. */
+  slug: string;
+  briefing?: Briefing;
+  rendered?: Rendered;
+  /** Load errors, and lint warnings: what `check` says, in the same words. */
+  problems: Problem[];
+  /** Bumped on every re-render, so a page knows it is stale. */
+  version: number;
+}
+
+export interface Change {
+  /** Slugs re-rendered; '*' when templates, configuration or lists changed and everything was. */
+  slugs: string[];
+  ms: number;
+}
+
+/**
+ * The site kept in memory for the preview and `build --watch`: layouts compiled once, each
+ * briefing re-rendered only when its own file changes, everything when a template, the
+ * configuration or the lists do.
+ */
+export class LiveSite {
+  readonly entries = new Map<string, Entry>();
+  private ctx!: RenderContext;
+  private version = 0;
+  problems: Problem[] = [];
+
+  private constructor(
+    readonly root: string,
+    public project: Project,
+  ) {}
+
+  static async open(root = '.'): Promise<LiveSite | { problems: Problem[] }> {
+    const { project, problems } = await openProject({ root });
+    if (!project) return { problems };
+    const site = new LiveSite(resolve(root), project);
+    site.problems = problems;
+    site.ctx = site.context();
+    for (const f of site.files()) site.load(f);
+    return site;
+  }
+
+  private context(): RenderContext {
+    return createRenderContext(this.project.config, this.project.templates, new Map(this.project.agencies.map((a) => [a.id, a.name])));
+  }
+
+  private files(): string[] {
+    try {
+      return readdirSync(join(this.root, 'briefings'))
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => join(this.root, 'briefings', f));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Reads and renders one briefing file. */
+  load(file: string): Entry {
+    const known = this.project.agencies.length ? this.project.agencies.map((a) => a.id) : undefined;
+    const loaded = loadBriefing(file, { agencies: known });
+    const entry: Entry = { file, slug: loaded.briefing?.slug ?? slugify(basename(file, '.md')), problems: loaded.problems, version: ++this.version };
+    if (loaded.briefing) {
+      entry.briefing = loaded.briefing;
+      entry.problems.push(...lintBriefing(loaded.briefing, { label: this.project.config.banner_label, wordsPerMinute: this.project.config.reading_wpm }));
+      entry.rendered = renderBriefing(loaded.briefing, this.ctx);
+    }
+    this.entries.set(file, entry);
+    return entry;
+  }
+
+  remove(file: string): void {
+    this.entries.delete(file);
+  }
+
+  /** Templates, configuration or lists changed: compile again and re-render everything. */
+  async reloadProject(): Promise<Problem[]> {
+    const { project, problems } = await openProject({ root: this.root });
+    this.problems = problems;
+    if (!project) return problems;
+    this.project = project;
+    this.ctx = this.context();
+    this.entries.clear();
+    for (const f of this.files()) this.load(f);
+    return problems;
+  }
+
+  bySlug(slug: string): Entry | undefined {
+    for (const e of this.entries.values()) if (e.slug === slug) return e;
+    return undefined;
+  }
+
+  /** Rendered, non-draft briefings, as a build would publish them. */
+  published(drafts = false): Rendered[] {
+    return [...this.entries.values()].flatMap((e) => (e.rendered && (drafts || !e.briefing!.draft) ? [e.rendered] : []));
+  }
+
+  /** Watches the project and keeps the site current; `onChange` hears what was re-rendered. */
+  watch(onChange: (change: Change) => void | Promise<void>): () => Promise<void> {
+    const watcher = chokidar([join(this.root, 'briefings'), join(this.root, 'templates'), join(this.root, 'briefcast.yml'), join(this.root, 'lists')], {
+      ignoreInitial: true,
+    });
+    let queue = Promise.resolve();
+    const handle = (event: string, path: string) => {
+      queue = queue.then(async () => {
+        const started = performance.now();
+        let slugs: string[];
+        if (path.startsWith(join(this.root, 'briefings')) && path.endsWith('.md')) {
+          if (event === 'unlink') {
+            slugs = [this.entries.get(path)?.slug ?? ''];
+            this.remove(path);
+          } else slugs = [this.load(path).slug];
+        } else {
+          await this.reloadProject();
+          slugs = ['*'];
+        }
+        await onChange({ slugs, ms: performance.now() - started });
+      });
+    };
+    watcher.on('all', handle);
+    return async () => {
+      await watcher.close();
+      await queue;
+    };
+  }
+}
+
+async function writeAtomic(path: string, content: string) {
+  await writeFile(`${path}.tmp`, content);
+  await rename(`${path}.tmp`, path);
+}
+
+/** `build --watch`: writes what changed into the built site, the briefing's own pages first. */
+export async function writeChange(site: LiveSite, out: string, change: Change, drafts = false): Promise<void> {
+  const published = site.published(drafts);
+  if (change.slugs.includes('*')) {
+    await writeSite(out, site.project, published);
+    return;
+  }
+  for (const slug of change.slugs) {
+    const r = published.find((p) => p.briefing.slug === slug);
+    if (!r) continue;
+    await mkdir(join(out, 'web', slug), { recursive: true });
+    await writeAtomic(join(out, 'web', slug, 'index.html'), r.web);
+    await writeAtomic(join(out, 'email', `${slug}.html`), r.plain.html);
+    await writeAtomic(join(out, 'email', `${slug}.txt`), r.plain.text);
+  }
+  const { config, templates, agencies } = site.project;
+  await writeAtomic(join(out, 'web', 'index.html'), renderArchive(published, config, templates, agencies));
+  await writeAtomic(join(out, 'web', 'feed.xml'), renderFeed(published, config, templates, new Date()));
+  await writeAtomic(join(out, 'manifest.json'), JSON.stringify({ generated: new Date().toISOString(), base_url: config.base_url, briefings: published.map(manifestEntry) }, null, 2) + '\n');
+}
