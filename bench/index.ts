@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchBuild } from './build.js';
+import { benchPreview } from './preview.js';
 import { benchSend } from './send.js';
 import { benchTrack } from './track.js';
 
@@ -10,6 +11,7 @@ const results: Record<string, unknown> = existsSync(path) ? JSON.parse(readFileS
 const wanted = process.argv.slice(2);
 const benches: Record<string, () => Promise<unknown>> = {
   build: () => benchBuild(),
+  preview: () => benchPreview(),
   send: () => benchSend(),
   track: () => benchTrack(),
 };

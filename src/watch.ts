@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { watch as chokidar } from 'chokidar';
@@ -17,6 +17,17 @@ export interface Entry {
   problems: Problem[];
   /** Bumped on every re-render, so a page knows it is stale. */
   version: number;
+  /** The file's modification time and size when it was read. */
+  stamp: string;
+}
+
+function stampOf(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.mtimeMs}:${s.size}`;
+  } catch {
+    return 'gone';
+  }
 }
 
 export interface Change {
@@ -70,7 +81,8 @@ export class LiveSite {
   load(file: string): Entry {
     const known = this.project.agencies.length ? this.project.agencies.map((a) => a.id) : undefined;
     const loaded = loadBriefing(file, { agencies: known });
-    const entry: Entry = { file, slug: loaded.briefing?.slug ?? slugify(basename(file, '.md')), problems: loaded.problems, version: ++this.version };
+    const stamp = stampOf(file);
+    const entry: Entry = { file, slug: loaded.briefing?.slug ?? slugify(basename(file, '.md')), problems: loaded.problems, version: ++this.version, stamp };
     if (loaded.briefing) {
       entry.briefing = loaded.briefing;
       entry.problems.push(...lintBriefing(loaded.briefing, { label: this.project.config.banner_label, wordsPerMinute: this.project.config.reading_wpm }));
@@ -106,8 +118,11 @@ export class LiveSite {
     return [...this.entries.values()].flatMap((e) => (e.rendered && (drafts || !e.briefing!.draft) ? [e.rendered] : []));
   }
 
-  /** Watches the project and keeps the site current; `onChange` hears what was re-rendered. */
-  watch(onChange: (change: Change) => void | Promise<void>): () => Promise<void> {
+  /**
+   * Watches the project and keeps the site current; `onChange` hears what was re-rendered.
+   * Resolves once watching has begun, with the function that stops it.
+   */
+  async watch(onChange: (change: Change) => void | Promise<void>): Promise<() => Promise<void>> {
     const watcher = chokidar([join(this.root, 'briefings'), join(this.root, 'templates'), join(this.root, 'briefcast.yml'), join(this.root, 'lists')], {
       ignoreInitial: true,
     });
@@ -126,9 +141,17 @@ export class LiveSite {
           slugs = ['*'];
         }
         await onChange({ slugs, ms: performance.now() - started });
+        // chokidar drops a second change to a file within 50 ms of the first; look again.
+        if (event !== 'unlink' && this.entries.has(path)) {
+          setTimeout(() => {
+            const entry = this.entries.get(path);
+            if (entry && stampOf(path) !== entry.stamp) handle('change', path);
+          }, 150).unref();
+        }
       });
     };
     watcher.on('all', handle);
+    await new Promise<void>((ready) => watcher.once('ready', () => ready()));
     return async () => {
       await watcher.close();
       await queue;

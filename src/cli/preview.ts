@@ -18,7 +18,7 @@ export async function previewCommand(slug: string | undefined, options: { port: 
     preview.server.once('error', failed);
     preview.server.listen(options.port, '127.0.0.1', () => ready());
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on port ${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
-  const stop = site.watch((change) => {
+  const stop = await site.watch((change) => {
     const names = change.slugs.includes('*') ? 'everything' : change.slugs.join(', ');
     console.log(`re-rendered ${names} in ${Math.round(change.ms)} ms`);
     for (const s of change.slugs) {
@@ -40,7 +40,7 @@ export async function previewCommand(slug: string | undefined, options: { port: 
 
 export async function watchBuild(out: string, options: { drafts?: boolean }): Promise<void> {
   const site = await openSite();
-  site.watch(async (change) => {
+  await site.watch(async (change) => {
     await writeChange(site, out, change, options.drafts);
     const problems = change.slugs.flatMap((s) => site.bySlug(s)?.problems.filter((p) => p.severity === 'error') ?? []);
     for (const p of problems) console.error(formatProblem({ ...p, file: p.file && relative(site.root, p.file) }));

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import matter from 'gray-matter';
+import { parse } from 'yaml';
+import { expect, it } from 'vitest';
+import { cli, repo, tempProject } from './helpers.js';
+
+it('new writes a briefing that passes check with warnings for its placeholders, and refuses to overwrite it', async () => {
+  const dir = tempProject({ briefings: false });
+  const made = await cli(dir, ['new', 'Learning from Serious Case Reviews – Child Q']);
+  expect(made.code, made.stderr).toBe(0);
+  const file = join(dir, 'briefings', 'learning-from-serious-case-reviews-child-q.md');
+  expect(existsSync(file)).toBe(true);
+  const text = readFileSync(file, 'utf8');
+  for (const field of ['title', 'review', 'type', 'date', 'summary', 'report_url', 'agencies', 'lessons', 'tags', 'format', 'send_by', 'draft']) {
+    expect(text, field).toMatch(new RegExp(`^# .+\\n${field}:`, 'm'));
+  }
+  expect(text).toContain('  - police  # Cumbria Constabulary');
+  expect(text).toContain('## Child Q’s story');
+
+  const check = await cli(dir, ['check']);
+  expect(check.code, check.stderr).toBe(0);
+  expect(check.stdout).toMatch(/1 briefing checked: 0 error\(s\), \d+ warning\(s\)/);
+  expect(check.stderr).toMatch(/learning-from-serious-case-reviews-child-q\.md:\d+:\d+  warning: placeholder text left from "briefcast new"/);
+  expect((await cli(dir, ['check', '--strict'])).code).toBe(1);
+
+  const again = await cli(dir, ['new', 'Learning from Serious Case Reviews – Child Q']);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toBe('briefcast: briefings/learning-from-serious-case-reviews-child-q.md already exists; choose another title or edit that file\n');
+  expect(readFileSync(file, 'utf8')).toBe(text);
+  expect(readdirSync(join(dir, 'briefings'))).toHaveLength(1);
+});
+
+it('the JSON Schema from `briefcast schema` validates the sample frontmatter and rejects a bad one', async () => {
+  const dir = tempProject();
+  const run = await cli(dir, ['schema']);
+  expect(run.code).toBe(0);
+  const schema = JSON.parse(readFileSync(join(dir, 'briefing.schema.json'), 'utf8'));
+  const validate = new Ajv2020({ strict: false }).compile(schema);
+  const sample = parse(matter(readFileSync(join(repo, 'briefings', 'children-p.md'), 'utf8')).matter);
+  expect(validate(sample), JSON.stringify(validate.errors)).toBe(true);
+  expect(validate({ ...sample, date: '2016-13' })).toBe(false);
+  expect(validate({ ...sample, lessons: 'not a list' })).toBe(false);
+  expect(validate({ summary: 'no title' })).toBe(false);
+  expect(validate({ ...sample, sumary: 'typo' })).toBe(false);
+});

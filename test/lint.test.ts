@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { lintBriefing, parseBriefing } from '../src/briefing/index.js';
+
+const settings = { label: '5 min briefing', wordsPerMinute: 200 };
+const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
+
+/** Lints a briefing made of frontmatter lines and a body; returns "line code" for each warning. */
+function lint(front: string[], body = 'An opening.\n', label = settings.label) {
+  const text = ['---', 'title: A briefing', ...front, '---', '', body].join('\n');
+  const loaded = parseBriefing('briefings/x.md', text, {});
+  expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
+  return lintBriefing(loaded.briefing!, { ...settings, label }).map((p) => `${p.line} ${p.code} ${p.message}`);
+}
+
+const clean = ['summary: A short summary.'];
+
+describe('lint rules: each one fires on a briefing that breaks it, and not on one that keeps it', () => {
+  it('a clean briefing has no warnings', () => {
+    expect(lint(clean, '## Story\n\nSee [the full report](https://example.org/r.pdf).\n')).toEqual([]);
+  });
+
+  it('reading time over the label\'s minutes', () => {
+    expect(lint(clean, words(1100))).toEqual([expect.stringMatching(/^2 WREADINGTIME about 6 minutes to read \(1100 words at 200 a minute\) for a "5 min briefing"/)]);
+    expect(lint(clean, words(900))).toEqual([]);
+    expect(lint([...clean, 'format: 7 minute briefing'], words(1100))).toEqual([]);
+  });
+
+  it('more than 15 lessons', () => {
+    const lessons = (n: number) => ['lessons:', ...Array.from({ length: n }, (_, i) => `  - Lesson ${i}.`)];
+    expect(lint([...clean, ...lessons(16)])).toEqual([expect.stringMatching(/^5 WLESSONS 16 lessons/)]);
+    expect(lint([...clean, ...lessons(15)])).toEqual([]);
+  });
+
+  it('a lesson over 80 words', () => {
+    expect(lint([...clean, 'lessons:', '  - Short.', `  - ${words(81)}`])).toEqual([expect.stringMatching(/^6 WLESSONLENGTH lessons\[1\]: 81 words/)]);
+    expect(lint([...clean, 'lessons:', `  - ${words(80)}`])).toEqual([]);
+  });
+
+  it('summary missing or over 150 characters', () => {
+    expect(lint([])).toEqual([expect.stringMatching(/^2 WSUMMARY no summary/)]);
+    expect(lint([`summary: ${'x'.repeat(151)}`])).toEqual([expect.stringMatching(/^3 WSUMMARY summary is 151 characters/)]);
+    expect(lint([`summary: ${'x'.repeat(150)}`])).toEqual([]);
+  });
+
+  it('a link with no text or "click here"', () => {
+    expect(lint(clean, 'Para.\n\n[click here](https://example.org/a) and [](https://example.org/b)\n')).toEqual([
+      expect.stringMatching(/^8 WLINKTEXT link text "click here"/),
+      expect.stringMatching(/^8 WLINKTEXT a link with no text/),
+    ]);
+    expect(lint(clean, '[the DASH checklist](https://example.org/a)\n')).toEqual([]);
+  });
+
+  it('an image without alt text', () => {
+    expect(lint(clean, 'Para.\n\n![](https://example.org/i.png)\n')).toEqual([expect.stringMatching(/^8 WALT an image without alt text/)]);
+    expect(lint(clean, '![A chronology](https://example.org/i.png)\n')).toEqual([]);
+  });
+
+  it('a heading level skipped, or a # in the body', () => {
+    expect(lint(clean, '## Story\n\n#### Detail\n')).toEqual([expect.stringMatching(/^8 WHEADING heading level skipped: h2 then h4/)]);
+    expect(lint(clean, '# Story\n')).toEqual([expect.stringMatching(/^6 WHEADING a # heading in the body/)]);
+    expect(lint(clean, '## Story\n\n### Detail\n\n## Lessons\n')).toEqual([]);
+  });
+
+  it('http:// links', () => {
+    expect(lint(clean, '[the report](http://example.org/r.pdf)\n')).toEqual([expect.stringMatching(/^6 WHTTP http:\/\/example\.org\/r\.pdf: use https:\/\//)]);
+    expect(lint([...clean, 'report_url: http://example.org/r.pdf'])).toEqual([expect.stringMatching(/^4 WHTTP/)]);
+  });
+
+  it('a report_url that is not a URL', () => {
+    expect(lint([...clean, 'report_url: see the website'])).toEqual([expect.stringMatching(/^4 WREPORTURL report_url "see the website" is not a web address/)]);
+    expect(lint([...clean, 'report_url: https://example.org/r.pdf'])).toEqual([]);
+  });
+
+  it('placeholder text left from new', () => {
+    expect(lint(clean, 'REPLACE: the opening.\n')).toEqual([expect.stringMatching(/^6 WPLACEHOLDER placeholder text left from "briefcast new"/)]);
+    expect(lint(['summary: "REPLACE: a summary"'])).toEqual([expect.stringMatching(/^3 WPLACEHOLDER/)]);
+  });
+});
