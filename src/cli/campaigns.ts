@@ -1,16 +1,11 @@
 import { join } from 'node:path';
 import { loadLists } from '../lists/index.js';
-import { openStore, StoreError, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openStoreOrFail } from './serve.js';
 import { fail, report, table } from './output.js';
 
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
-  let store: Store;
-  try {
-    store = openStore(process.cwd());
-  } catch (error) {
-    if (error instanceof StoreError) fail(error.message, error.code);
-    throw error;
-  }
+  const store = await openStoreOrFail(process.cwd());
   try {
     return await run(store);
   } finally {

@@ -121,7 +121,7 @@ program
 program
   .command('send')
   .description("send a briefing to its agencies' distribution lists")
-  .argument('<slug>', 'the briefing (its file name without .md)')
+  .argument('<slug>', 'the briefing (its file name without .md); with --worker, a campaign id or slug')
   .option('--agency <ids...>', 'only these agencies')
   .option('--yes', 'do not ask for confirmation')
   .option('--dry-run', 'do everything except hand mail over; print what would go')
@@ -131,6 +131,7 @@ program
   .option('--send-by <date>', 'do not start or resume after this day (YYYY-MM-DD)')
   .option('--remind', 'remind those who have not acknowledged (a campaign of its own, linked to the first)')
   .option('--after <duration>', 'with --remind: only those who received it this long ago (14d, 36h)', '14d')
+  .option('--worker', 'with --resume: one of several senders draining an existing campaign (shared DATABASE_URL)')
   .action(sendCommand);
 
 program

@@ -7,7 +7,8 @@ import type { Config } from '../config/index.js';
 import type { Agency } from '../lists/index.js';
 import { dateLabel, type Rendered } from '../render/index.js';
 import { createComposer, dryRunTransport, outboxTransport, parseAfter, planCampaign, planReminder, runCampaign, smtpTransport, type Progress, type Transport } from '../send/index.js';
-import { openStore, StoreError, type Campaign, type NewCampaign, type Store } from '../store/index.js';
+import type { Campaign, NewCampaign, Store } from '../store/index.js';
+import { openStoreOrFail } from './serve.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { confirm, fail, report, today } from './output.js';
@@ -22,6 +23,7 @@ export interface SendOptions {
   sendBy?: string;
   remind?: boolean;
   after?: string;
+  worker?: boolean;
 }
 
 /** What `send` is about to do, said to the user, and how to start it. */
@@ -143,7 +145,9 @@ export async function sendProof(root: string, config: Config, rendered: Rendered
   }
 }
 
-export async function sendCommand(slug: string, options: SendOptions): Promise<void> {
+export async function sendCommand(target: string, options: SendOptions): Promise<void> {
+  if (options.worker) return workerCommand(target);
+  const slug = target;
   const { project, problems } = await openProject();
   if (!project) fail(problems);
   const lists = loadLists(join(project.root, 'lists', 'agencies.yml'));
@@ -170,13 +174,7 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
     return;
   }
 
-  let store: Store;
-  try {
-    store = openStore(project.root);
-  } catch (error) {
-    if (error instanceof StoreError) fail(error.message, error.code);
-    throw error;
-  }
+  const store = await openStoreOrFail(project.root);
   try {
     const prepared = options.remind ? await prepareReminder(store, rendered, config, options) : await prepareCampaign(store, rendered, lists.agencies, options);
     const signer = tokens();
@@ -249,6 +247,50 @@ export async function sendCommand(slug: string, options: SendOptions): Promise<v
       console.log(`  to resume: npx briefcast send ${rendered.briefing.slug} ${options.remind ? '--remind' : '--resume'}`);
       process.exitCode = abort.signal.aborted ? 130 : 1;
     }
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `send <campaign> --resume --worker`: one of several senders draining a campaign, on this
+ * machine or others sharing DATABASE_URL. Claims under a lease, shares the rate through the
+ * store, and never asks: the campaign was confirmed when it was created.
+ */
+async function workerCommand(target: string): Promise<void> {
+  const { project, problems } = await openProject();
+  if (!project) fail(problems);
+  const { config } = project;
+  const store = await openStoreOrFail(project.root);
+  try {
+    const campaign = /^\d+$/.test(target)
+      ? await store.campaign(Number(target))
+      : (await store.campaignsFor(target)).filter((c) => c.state !== 'completed').at(-1);
+    if (!campaign) fail(`no unfinished campaign "${target}" to work on (briefcast campaigns lists them)`, 'ENOCAMPAIGN');
+    if (campaign.state === 'completed') fail(`campaign ${campaign.id} is already completed`, 'ECOMPLETED');
+    const found = renderBySlug(project, campaign.slug);
+    if (!found.rendered) fail(found.problems);
+    if (found.rendered.hash !== campaign.content_hash) fail(`the briefing changed since campaign ${campaign.id} started; restore it to finish that campaign`, 'ECHANGED');
+    let sentOn: string | undefined;
+    if (campaign.kind === 'reminder') sentOn = dateLabel(new Date((await store.campaign(campaign.parent_id!))!.created_at).toISOString().slice(0, 10));
+    const transport = transportFor(project.root, campaign.id, config.send);
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    process.once('SIGTERM', () => abort.abort());
+    const outcome = await runCampaign({
+      store,
+      transport,
+      campaign,
+      compose: createComposer({ config, rendered: found.rendered, campaign: campaign.id, tokens: createTokens(loadSecret(project.root)), reminderOf: sentOn }),
+      maxAttempts: config.send.max_attempts,
+      retryBaseMs: config.send.retry_base_seconds * 1000,
+      pauseAfterErrors: config.send.pause_after_errors,
+      signal: abort.signal,
+      worker: { leaseMs: config.send.lease_seconds * 1000, ratePerSecond: config.send.rate_per_second },
+    });
+    await transport.close();
+    const c = outcome.counts;
+    console.log(`worker ${process.pid} on campaign ${campaign.id}: ${outcome.state}; ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`);
   } finally {
     await store.close();
   }

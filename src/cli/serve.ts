@@ -8,9 +8,9 @@ import { createTokens, loadSecret } from '../tokens/index.js';
 import { createTrackServer } from '../track/index.js';
 import { fail } from './output.js';
 
-export function openStoreOrFail(root: string): Store {
+export async function openStoreOrFail(root: string): Promise<Store> {
   try {
-    return openStore(root);
+    return await openStore(root);
   } catch (error) {
     if (error instanceof StoreError) fail(error.message, error.code);
     throw error;
@@ -30,7 +30,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const { config } = project;
   const webRoot = join(project.root, options.out ?? 'dist', 'web');
   if (!existsSync(webRoot)) console.error(`briefcast: warning: ${webRoot} does not exist yet; run npx briefcast build`);
-  const store = openStoreOrFail(project.root);
+  const store = await openStoreOrFail(project.root);
   const purged = await store.purge(Date.now() - config.retention_days * 86_400_000);
   if (purged) console.log(`deleted ${purged} tracking rows older than ${config.retention_days} days`);
   const secret = loadSecret(project.root);

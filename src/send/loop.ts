@@ -31,6 +31,11 @@ export interface LoopOptions extends RetryPolicy {
   onProgress?: (progress: Progress) => void;
   /** Called with each message the server accepted (tests count them). */
   onSent?: (delivery: Delivery) => void;
+  /**
+   * One of several senders on this campaign: rows left 'sending' belong to the others until
+   * their lease expires, and the rate is shared through the store.
+   */
+  worker?: { leaseMs: number; ratePerSecond: number };
 }
 
 export interface Outcome {
@@ -51,7 +56,8 @@ export function backoff(attempt: number, baseMs: number, random = Math.random): 
  */
 export async function runCampaign(options: LoopOptions): Promise<Outcome> {
   const { store, transport, campaign, compose, signal } = options;
-  await store.requeueInFlight(campaign.id);
+  // Alone, rows a killed run left 'sending' go back at once; among workers, when their lease ends.
+  if (!options.worker) await store.requeueInFlight(campaign.id);
   await store.setCampaignState(campaign.id, 'sending');
   const start = await store.counts(campaign.id);
   const total = start.queued + start.sent + start.failed;
@@ -67,7 +73,8 @@ export async function runCampaign(options: LoopOptions): Promise<Outcome> {
   let errorsInARow = 0;
   const inFlight = new Set<Promise<void>>();
   let buffer: Delivery[] = [];
-  const batch = Math.max(50, transport.concurrency * 4);
+  const batch = options.worker ? Math.max(1, Math.min(50, Math.floor(options.worker.ratePerSecond))) : Math.max(50, transport.concurrency * 4);
+  const claim = options.worker ? { leaseMs: options.worker.leaseMs, ratePerSecond: options.worker.ratePerSecond } : {};
 
   const sendOne = async (d: Delivery) => {
     const message = compose(d);
@@ -100,7 +107,7 @@ export async function runCampaign(options: LoopOptions): Promise<Outcome> {
   };
 
   while (!signal?.aborted && !pausedFor) {
-    if (buffer.length === 0) buffer = await store.claimDue(campaign.id, Date.now(), batch);
+    if (buffer.length === 0) buffer = await store.claimDue(campaign.id, Date.now(), batch, claim);
     if (buffer.length === 0) {
       if (inFlight.size > 0) {
         await Promise.race(inFlight);

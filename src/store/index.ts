@@ -1,15 +1,20 @@
 import { join } from 'node:path';
-import { openSqliteStore, StoreError } from './sqlite/store.js';
-import type { Store } from './store.js';
+import { openPostgresStore } from './postgres/store.js';
+import { openSqliteStore } from './sqlite/store.js';
+import { StoreError, type Store } from './store.js';
 
-export type { Store } from './store.js';
+export { StoreError, type Store } from './store.js';
 export type * from './types.js';
-export { StoreError };
+export { openSqliteStore, openPostgresStore };
 
-/** The database named by DATABASE_URL, or SQLite at data/briefcast.db under the project. */
-export function openStore(root: string, env: NodeJS.ProcessEnv = process.env): Store {
+/**
+ * The database named by DATABASE_URL (postgres://… for several machines, sqlite:path), or
+ * SQLite at data/briefcast.db under the project: nothing to configure on one machine.
+ */
+export async function openStore(root: string, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
   const url = env.DATABASE_URL;
   if (!url) return openSqliteStore(join(root, 'data', 'briefcast.db'));
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStore(url);
   if (url.startsWith('sqlite:')) return openSqliteStore(url.replace(/^sqlite:(\/\/)?/, ''));
-  throw new StoreError('EDBURL', `DATABASE_URL: only sqlite: is supported in this version (got ${url.split(':')[0]}:)`);
+  throw new StoreError('EDBURL', `DATABASE_URL: expected postgres://… or sqlite:path (got ${url.split(':')[0]}:)`);
 }

@@ -1,4 +1,4 @@
-import type { Acknowledgement, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
+import type { ClaimOptions, Acknowledgement, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
 
 /**
  * The database behind a small interface, so the send loop and the tracker never see SQL and
@@ -15,9 +15,13 @@ export interface Store {
   setCampaignState(id: number, state: CampaignState, reason?: string): Promise<void>;
   /** Rows a killed send left 'sending' go back to the queue: the server may or may not have them. */
   requeueInFlight(campaignId: number): Promise<number>;
-  /** Claims up to `limit` due rows, in order, marking them 'sending'. */
-  claimDue(campaignId: number, now: number, limit: number): Promise<Delivery[]>;
-  /** When the earliest queued row falls due, if any is queued. */
+  /**
+   * Claims up to `limit` due rows, in order, marking them 'sending' under a lease. Due: queued
+   * and past its retry time, or 'sending' under a lease that expired (its sender died). With a
+   * rate, claims only what the last second's claims (by every sender) leave of it.
+   */
+  claimDue(campaignId: number, now: number, limit: number, options?: ClaimOptions): Promise<Delivery[]>;
+  /** When the earliest queued row falls due or the earliest lease expires, if any. */
   nextDueAt(campaignId: number): Promise<number | undefined>;
   markSent(id: number, response: string, messageId: string): Promise<void>;
   markRetry(id: number, response: string, nextAttemptAt: number): Promise<void>;
@@ -50,4 +54,15 @@ export interface Store {
   /** Rows the tracker has written (events, acknowledgements, page views): for tests and benchmarks. */
   trackingRows(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** The database cannot be opened or migrated: shown to the user as one line. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
 }

@@ -120,3 +120,10 @@ export interface EventCount {
   link: number | null;
   n: number;
 }
+
+export interface ClaimOptions {
+  /** How long a claim holds before another sender may take the row (default 5 minutes). */
+  leaseMs?: number;
+  /** Messages per second across every sender: a sliding window over claims in the store. */
+  ratePerSecond?: number;
+}

@@ -1,20 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store } from '../store.js';
-import type { Acknowledgement, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
+import { StoreError, type Store } from '../store.js';
+import type { Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
-
-export class StoreError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
 
 function emptyCounts(): Counts {
   return { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
@@ -67,19 +57,26 @@ export function openSqliteStore(path: string): Store {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     setState: db.prepare('UPDATE campaigns SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?'),
-    requeue: db.prepare("UPDATE deliveries SET state = 'queued', updated_at = ? WHERE campaign_id = ? AND state = 'sending'"),
+    requeue: db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL, updated_at = ? WHERE campaign_id = ? AND state = 'sending'"),
     // Due rows in a stable order; claiming marks them 'sending' in the same transaction.
-    due: db.prepare<[number, number, number], Delivery>(
-      "SELECT * FROM deliveries WHERE campaign_id = ? AND state = 'queued' AND next_attempt_at <= ? ORDER BY seq LIMIT ?",
+    due: db.prepare<[number, number, number, number], Delivery>(
+      `SELECT * FROM deliveries WHERE campaign_id = ?
+         AND ((state = 'queued' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until < ?))
+       ORDER BY seq LIMIT ?`,
     ),
-    claim: db.prepare("UPDATE deliveries SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"),
-    nextDue: db.prepare<[number], { at: number | null }>("SELECT min(next_attempt_at) AS at FROM deliveries WHERE campaign_id = ? AND state = 'queued'"),
+    claim: db.prepare("UPDATE deliveries SET state = 'sending', lease_until = ?, claimed_at = ?, updated_at = ? WHERE id = ?"),
+    claimedSince: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE claimed_at > ?'),
+    nextDue: db.prepare<[number, number], { at: number | null }>(
+      `SELECT min(at) AS at FROM (
+         SELECT min(next_attempt_at) AS at FROM deliveries WHERE campaign_id = ? AND state = 'queued'
+         UNION ALL SELECT min(lease_until) FROM deliveries WHERE campaign_id = ? AND state = 'sending')`,
+    ),
     sent: db.prepare(
       "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, last_response = ?, message_id = ?, sent_at = ?, updated_at = ? WHERE id = ?",
     ),
     retry: db.prepare("UPDATE deliveries SET state = 'queued', attempts = attempts + 1, last_response = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?"),
     failed: db.prepare("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_response = ?, updated_at = ? WHERE id = ?"),
-    release: db.prepare("UPDATE deliveries SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'sending'"),
+    release: db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'sending'"),
     failures: db.prepare<[number], Delivery>("SELECT * FROM deliveries WHERE campaign_id = ? AND state = 'failed' ORDER BY seq"),
     delivery: db.prepare<[number], Delivery>('SELECT * FROM deliveries WHERE id = ?'),
     deliveries: db.prepare<[number], Delivery>('SELECT * FROM deliveries WHERE campaign_id = ? ORDER BY seq'),
@@ -151,9 +148,13 @@ export function openSqliteStore(path: string): Store {
     return q.campaign.get(id)!;
   });
 
-  const claimDue = db.transaction((campaignId: number, now: number, limit: number) => {
-    const rows = q.due.all(campaignId, now, limit);
-    for (const r of rows) q.claim.run(now, r.id);
+  const claimDue = db.transaction((campaignId: number, now: number, limit: number, options: ClaimOptions) => {
+    let room = limit;
+    if (options.ratePerSecond) room = Math.min(room, Math.max(0, Math.floor(options.ratePerSecond) - q.claimedSince.get(now - 1000)!.n));
+    if (room === 0) return [];
+    const rows = q.due.all(campaignId, now, now, room);
+    const lease = now + (options.leaseMs ?? 300_000);
+    for (const r of rows) q.claim.run(lease, now, now, r.id);
     return rows.map((r) => ({ ...r, state: 'sending' as const }));
   });
 
@@ -214,11 +215,12 @@ export function openSqliteStore(path: string): Store {
     async requeueInFlight(campaignId) {
       return q.requeue.run(Date.now(), campaignId).changes;
     },
-    async claimDue(campaignId, now, limit) {
-      return claimDue(campaignId, now, limit);
+    async claimDue(campaignId, now, limit, options = {}) {
+      // IMMEDIATE: take the write lock first, so two senders cannot count the same window.
+      return claimDue.immediate(campaignId, now, limit, options);
     },
     async nextDueAt(campaignId) {
-      return q.nextDue.get(campaignId)?.at ?? undefined;
+      return q.nextDue.get(campaignId, campaignId)?.at ?? undefined;
     },
     async markSent(id, response, messageId) {
       const now = Date.now();

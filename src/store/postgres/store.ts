@@ -1,0 +1,255 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { StoreError, type Store } from '../store.js';
+import type { Acknowledgement, Campaign, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
+
+const migrationsDir = import.meta.dirname;
+
+// Times are epoch milliseconds in BIGINT columns; they fit a JavaScript number.
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')),
+};
+
+/** Every instance of briefcast migrates under this advisory lock, so two starting at once do not collide. */
+const MIGRATION_LOCK = 7_310_203;
+/** Claims take this lock so the rate window is counted by one sender at a time. */
+const CLAIM_LOCK = 7_310_204;
+
+async function migrate(pool: pg.Pool) {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const file of readdirSync(migrationsDir).filter((f) => /^\d+-.*\.sql$/.test(f)).sort()) {
+      const version = Number.parseInt(file, 10);
+      if (done.has(version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(readFileSync(join(migrationsDir, file), 'utf8'));
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [version, file, Date.now()]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}
+
+async function tx<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await run(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Multi-row INSERT … VALUES in chunks, so 100,000 rows are a few hundred statements. */
+async function insertMany(client: pg.PoolClient, head: string, rows: unknown[][], chunk = 500) {
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    const width = part[0]!.length;
+    const values = part.map((_, r) => `(${Array.from({ length: width }, (__, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+    await client.query(`${head} VALUES ${values}`, part.flat());
+  }
+}
+
+export async function openPostgresStore(url: string): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new StoreError('ESTORE', `cannot open the database ${url.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
+  }
+  const one = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows[0];
+  const all = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows;
+
+  return {
+    kind: 'postgres',
+    async createCampaign(c) {
+      return tx(pool, async (client) => {
+        const now = Date.now();
+        const campaign = (
+          await client.query<Campaign>(
+            `INSERT INTO campaigns (slug, title, content_hash, kind, parent_id, agencies, state, send_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'sending', $7, $8, $8) RETURNING *`,
+            [c.slug, c.title, c.content_hash, c.kind ?? 'briefing', c.parent_id ?? null, c.agencies === 'all' ? 'all' : c.agencies.join(' '), c.send_by ?? null, now],
+          )
+        ).rows[0]!;
+        const suppressed = new Set((await client.query<{ email: string }>('SELECT email FROM suppressions')).rows.map((r) => r.email.toLowerCase()));
+        let seq = 0;
+        let rows: unknown[][] = [];
+        for (const r of c.recipients) {
+          rows.push([campaign.id, ++seq, r.email, r.name, r.agencies.join(' '), suppressed.has(r.email.toLowerCase()) ? 'suppressed' : 'queued', now]);
+          if (rows.length === 5000) {
+            await insertMany(client, 'INSERT INTO deliveries (campaign_id, seq, email, name, agencies, state, updated_at)', rows);
+            rows = [];
+          }
+        }
+        if (rows.length) await insertMany(client, 'INSERT INTO deliveries (campaign_id, seq, email, name, agencies, state, updated_at)', rows);
+        const links = (c.links ?? []).map((l) => [campaign.id, l.n, l.url, l.text, l.lesson ?? null]);
+        if (links.length) await insertMany(client, 'INSERT INTO campaign_links (campaign_id, n, url, text, lesson)', links);
+        return campaign;
+      });
+    },
+    campaign: (id) => one<Campaign>('SELECT * FROM campaigns WHERE id = $1', [id]),
+    campaignsFor: (slug) => all<Campaign>('SELECT * FROM campaigns WHERE slug = $1 ORDER BY id', [slug]),
+    campaigns: () => all<Campaign>('SELECT * FROM campaigns ORDER BY id'),
+    async counts(campaignId) {
+      const counts: Counts = { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
+      for (const r of await all<{ state: keyof Counts; n: number }>('SELECT state, count(*)::int AS n FROM deliveries WHERE campaign_id = $1 GROUP BY state', [campaignId])) counts[r.state] = r.n;
+      return counts;
+    },
+    async setCampaignState(id, state, reason) {
+      await pool.query('UPDATE campaigns SET state = $1, state_reason = $2, updated_at = $3 WHERE id = $4', [state, reason ?? null, Date.now(), id]);
+    },
+    async requeueInFlight(campaignId) {
+      return (await pool.query("UPDATE deliveries SET state = 'queued', lease_until = NULL, updated_at = $1 WHERE campaign_id = $2 AND state = 'sending'", [Date.now(), campaignId])).rowCount ?? 0;
+    },
+    async claimDue(campaignId, now, limit, options = {}) {
+      return tx(pool, async (client) => {
+        let room = limit;
+        if (options.ratePerSecond) {
+          await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+          const { n } = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE claimed_at > $1', [now - 1000])).rows[0]!;
+          room = Math.min(room, Math.max(0, Math.floor(options.ratePerSecond) - n));
+        }
+        if (room === 0) return [];
+        // SKIP LOCKED: each sender takes rows no other sender is taking, without waiting for it.
+        const rows = await client.query<Delivery>(
+          `UPDATE deliveries SET state = 'sending', lease_until = $3, claimed_at = $2, updated_at = $2
+           WHERE id IN (
+             SELECT id FROM deliveries
+             WHERE campaign_id = $1 AND ((state = 'queued' AND next_attempt_at <= $2) OR (state = 'sending' AND lease_until < $2))
+             ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED)
+           RETURNING *`,
+          [campaignId, now, now + (options.leaseMs ?? 300_000), room],
+        );
+        return rows.rows.sort((a, b) => a.seq - b.seq);
+      });
+    },
+    async nextDueAt(campaignId) {
+      const r = await one<{ at: number | null }>(
+        `SELECT least((SELECT min(next_attempt_at) FROM deliveries WHERE campaign_id = $1 AND state = 'queued'),
+                      (SELECT min(lease_until) FROM deliveries WHERE campaign_id = $1 AND state = 'sending')) AS at`,
+        [campaignId],
+      );
+      return r?.at ?? undefined;
+    },
+    async markSent(id, response, messageId) {
+      const now = Date.now();
+      await pool.query("UPDATE deliveries SET state = 'sent', attempts = attempts + 1, last_response = $1, message_id = $2, sent_at = $3, updated_at = $3 WHERE id = $4", [response, messageId, now, id]);
+    },
+    async markRetry(id, response, at) {
+      await pool.query("UPDATE deliveries SET state = 'queued', attempts = attempts + 1, last_response = $1, next_attempt_at = $2, updated_at = $3 WHERE id = $4", [response, at, Date.now(), id]);
+    },
+    async markFailed(id, response) {
+      await pool.query("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_response = $1, updated_at = $2 WHERE id = $3", [response, Date.now(), id]);
+    },
+    async release(ids) {
+      if (ids.length) await pool.query("UPDATE deliveries SET state = 'queued', lease_until = NULL, claimed_at = NULL, updated_at = $1 WHERE id = ANY($2) AND state = 'sending'", [Date.now(), ids]);
+    },
+    failures: (campaignId) => all<Delivery>("SELECT * FROM deliveries WHERE campaign_id = $1 AND state = 'failed' ORDER BY seq", [campaignId]),
+    delivery: (id) => one<Delivery>('SELECT * FROM deliveries WHERE id = $1', [id]),
+    async *deliveries(campaignId) {
+      // Pages by seq: a campaign of any size streams in constant memory.
+      for (let after = 0; ; ) {
+        const page = await all<Delivery>('SELECT * FROM deliveries WHERE campaign_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000', [campaignId, after]);
+        if (!page.length) return;
+        yield* page;
+        after = page.at(-1)!.seq;
+      }
+    },
+    async suppress(email, reason, detail) {
+      await pool.query('INSERT INTO suppressions (email, reason, detail, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, detail = excluded.detail', [email.toLowerCase(), reason, detail ?? null, Date.now()]);
+    },
+    async isSuppressed(email) {
+      return (await one('SELECT 1 FROM suppressions WHERE email = $1', [email.toLowerCase()])) !== undefined;
+    },
+    suppressions: () => all<Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
+    link: (campaignId, n) => one<CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = $1 AND n = $2', [campaignId, n]),
+    links: (campaignId) => all<CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = $1 ORDER BY n', [campaignId]),
+    async writeTracking(writes: readonly TrackWrite[]) {
+      if (!writes.length) return;
+      await tx(pool, async (client) => {
+        const events = writes.flatMap((w) => (w.type === 'event' ? [w.event] : []));
+        if (events.length) {
+          await insertMany(
+            client,
+            'INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)',
+            events.map((e) => [e.campaign_id, e.delivery_id ?? null, e.agencies, e.kind, e.link ?? null, e.class, e.reason ?? null, e.user_agent ?? null, e.ip_prefix ?? null, e.at]),
+            200,
+          );
+        }
+        for (const w of writes) {
+          if (w.type === 'ack') {
+            const a = w.ack;
+            await client.query(
+              `INSERT INTO acknowledgements (ack_key, campaign_id, delivery_id, agencies, shared, comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+               ON CONFLICT (ack_key) DO UPDATE SET shared = excluded.shared, comment = excluded.comment, updated_at = excluded.updated_at`,
+              [a.ack_key, a.campaign_id, a.delivery_id ?? null, a.agencies, a.shared ?? null, a.comment ?? null, a.at],
+            );
+          } else if (w.type === 'page') {
+            await client.query(
+              'INSERT INTO page_views (slug, day, class, views) VALUES ($1, $2, $3, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = page_views.views + 1',
+              [w.view.slug, w.view.day, w.view.class],
+            );
+          }
+        }
+      });
+    },
+    async reclassifyClicks(deliveryId, since, reason) {
+      await pool.query("UPDATE events SET class = 'machine', reason = $1 WHERE delivery_id = $2 AND kind = 'click' AND at >= $3 AND class = 'human'", [reason, deliveryId, since]);
+    },
+    engagement: (campaignId) =>
+      all<Engagement>(
+        `SELECT d.email, d.name, d.agencies, d.state, d.sent_at,
+                count(*) FILTER (WHERE e.kind = 'open')::int AS opened,
+                count(*) FILTER (WHERE e.kind = 'click')::int AS clicked,
+                count(*) FILTER (WHERE e.kind = 'view')::int AS viewed,
+                a.created_at AS acknowledged_at, a.shared AS shared, a.comment AS comment
+         FROM deliveries d
+         LEFT JOIN events e ON e.delivery_id = d.id AND e.class = 'human'
+         LEFT JOIN acknowledgements a ON a.delivery_id = d.id
+         WHERE d.campaign_id = $1
+         GROUP BY d.id, a.ack_key
+         ORDER BY d.seq`,
+        [campaignId],
+      ),
+    eventCounts: (campaignId) =>
+      all<EventCount>('SELECT agencies, kind, class, reason, link, count(*)::int AS n FROM events WHERE campaign_id = $1 GROUP BY agencies, kind, class, reason, link', [campaignId]),
+    acknowledgements: (campaignId) => all<Acknowledgement & { created_at: number }>('SELECT * FROM acknowledgements WHERE campaign_id = $1', [campaignId]),
+    async pageViews(slug) {
+      const out = { human: 0, machine: 0 };
+      for (const r of await all<{ class: 'human' | 'machine'; views: number }>('SELECT class, sum(views)::int AS views FROM page_views WHERE slug = $1 GROUP BY class', [slug])) out[r.class] = r.views;
+      return out;
+    },
+    async purge(before) {
+      return tx(pool, async (client) => {
+        const a = await client.query('DELETE FROM events WHERE at < $1', [before]);
+        const b = await client.query('DELETE FROM page_views WHERE day < $1', [new Date(before).toISOString().slice(0, 10)]);
+        return (a.rowCount ?? 0) + (b.rowCount ?? 0);
+      });
+    },
+    async trackingRows() {
+      return (await one<{ n: number }>('SELECT ((SELECT count(*) FROM events) + (SELECT count(*) FROM acknowledgements) + (SELECT coalesce(sum(views), 0) FROM page_views))::int AS n'))!.n;
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

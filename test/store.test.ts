@@ -1,0 +1,140 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPostgresStore, openSqliteStore, type Store } from '../src/store/index.js';
+import { freshPgUrl, pgReachable } from './pg.js';
+
+const adapters: [string, () => Promise<{ store: Store; reopen(): Promise<Store>; drop(): Promise<void> }>][] = [
+  [
+    'SQLite',
+    async () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'briefcast-store-')), 'test.db');
+      return { store: openSqliteStore(path), reopen: async () => openSqliteStore(path), drop: async () => undefined };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const { url, drop } = await freshPgUrl();
+      return { store: await openPostgresStore(url), reopen: () => openPostgresStore(url), drop };
+    },
+  ],
+];
+
+const people = (n: number) => Array.from({ length: n }, (_, i) => ({ email: `p${i}@example.org`, name: `P ${i}`, agencies: i % 2 ? ['police'] : ['health', 'police'] }));
+const links = [
+  { n: 1, url: 'https://example.org/a', text: 'A' },
+  { n: 2, url: 'https://example.org/b', text: 'B', lesson: 3 },
+];
+
+for (const [name, open] of adapters) {
+  describe(`the store on ${name}`, async () => {
+    const available = name === 'SQLite' || (await pgReachable());
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const c of cleanups.splice(0)) await c();
+    });
+    const fresh = async () => {
+      const s = await open();
+      cleanups.push(async () => {
+        await s.store.close().catch(() => undefined);
+        await s.drop();
+      });
+      return s;
+    };
+
+    it.skipIf(!available)('migrates once, and again is a no-op', async () => {
+      const { store, reopen } = await fresh();
+      await store.close();
+      const again = await reopen();
+      expect(await again.campaigns()).toEqual([]);
+      await again.close();
+    });
+
+    it.skipIf(!available)('writes a campaign with its deliveries and links in one go, suppressed addresses marked', async () => {
+      const { store } = await fresh();
+      await store.suppress('P3@example.org', 'unsubscribed');
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ['police', 'health'], recipients: people(10), links });
+      expect(c).toMatchObject({ id: expect.any(Number), slug: 's', state: 'sending', kind: 'briefing' });
+      expect(await store.counts(c.id)).toEqual({ queued: 9, sending: 0, sent: 0, failed: 0, suppressed: 1 });
+      expect(await store.links(c.id)).toEqual([
+        { n: 1, url: 'https://example.org/a', text: 'A', lesson: null },
+        { n: 2, url: 'https://example.org/b', text: 'B', lesson: 3 },
+      ]);
+      expect(await store.link(c.id, 3)).toBeUndefined();
+      const seen: number[] = [];
+      for await (const d of store.deliveries(c.id)) seen.push(d.seq);
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await expect(store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: [...people(2), ...people(1)] })).rejects.toThrow();
+      expect(await store.campaignsFor('s')).toHaveLength(1);
+    });
+
+    it.skipIf(!available)('claims due rows in order under a lease; retries, failures, releases and expired leases behave', async () => {
+      const { store } = await fresh();
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: people(6) });
+      const now = Date.now();
+      const first = await store.claimDue(c.id, now, 2, { leaseMs: 1000 });
+      expect(first.map((d) => d.seq)).toEqual([1, 2]);
+      expect((await store.claimDue(c.id, now, 2, { leaseMs: 1000 })).map((d) => d.seq)).toEqual([3, 4]);
+      await store.markSent(first[0]!.id, '250 ok', '<1@x>');
+      await store.markRetry(first[1]!.id, '451 later', now + 60_000);
+      expect(await store.counts(c.id)).toMatchObject({ sent: 1, sending: 2, queued: 3 });
+      // Rows 3 and 4 belong to a sender whose lease runs to now + 1 s.
+      expect((await store.claimDue(c.id, now, 10)).map((d) => d.seq)).toEqual([5, 6]);
+      expect(await store.claimDue(c.id, now, 10)).toEqual([]);
+      expect(await store.nextDueAt(c.id)).toBe(now + 1000);
+      // That sender died: after its lease, its rows are claimed again.
+      expect((await store.claimDue(c.id, now + 1001, 10)).map((d) => d.seq)).toEqual([3, 4]);
+      await store.release([5, 6].map((seq) => first[0]!.id + seq - 1));
+      expect((await store.counts(c.id)).queued).toBe(3);
+      const d = (await store.claimDue(c.id, now + 60_001, 1))[0]!;
+      expect(d.seq).toBe(2);
+      await store.markFailed(d.id, '550 no such user');
+      expect((await store.failures(c.id)).map((f) => [f.seq, f.attempts, f.last_response])).toEqual([[2, 2, '550 no such user']]);
+      expect(await store.requeueInFlight(c.id)).toBe(2);
+    });
+
+    it.skipIf(!available)('shares a rate across senders: claims in any one second stay within it', async () => {
+      const { store } = await fresh();
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: people(30) });
+      const now = Date.now();
+      const a = await store.claimDue(c.id, now, 8, { ratePerSecond: 10 });
+      const b = await store.claimDue(c.id, now, 8, { ratePerSecond: 10 });
+      expect(a.length + b.length).toBe(10);
+      expect(await store.claimDue(c.id, now + 500, 8, { ratePerSecond: 10 })).toEqual([]);
+      expect((await store.claimDue(c.id, now + 1001, 8, { ratePerSecond: 10 })).length).toBe(8);
+    });
+
+    it.skipIf(!available)('stores tracking in batches and reports engagement, counts, acknowledgements, page views; purges old events', async () => {
+      const { store } = await fresh();
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: people(3), links });
+      const [d1, d2] = await store.claimDue(c.id, Date.now(), 3);
+      await store.markSent(d1!.id, '250', '<a>');
+      await store.markSent(d2!.id, '250', '<b>');
+      const at = Date.now();
+      const ev = (delivery_id: number, kind: 'open' | 'click', cls: 'human' | 'machine', link?: number, when = at) =>
+        ({ type: 'event', event: { campaign_id: c.id, delivery_id, agencies: 'health police', kind, link, class: cls, at: when } }) as const;
+      await store.writeTracking([
+        ev(d1!.id, 'open', 'human'),
+        ev(d1!.id, 'click', 'human', 2),
+        ev(d2!.id, 'open', 'machine'),
+        ev(d2!.id, 'click', 'human', 1, at - 400 * 86_400_000),
+        { type: 'ack', ack: { ack_key: `d${d1!.id}`, campaign_id: c.id, delivery_id: d1!.id, agencies: 'health police', shared: 4, at } },
+        { type: 'ack', ack: { ack_key: `d${d1!.id}`, campaign_id: c.id, delivery_id: d1!.id, agencies: 'health police', shared: 7, comment: 'again', at } },
+        { type: 'page', view: { slug: 's', day: '2026-11-27', class: 'human' } },
+        { type: 'page', view: { slug: 's', day: '2026-11-27', class: 'human' } },
+      ]);
+      const rows = await store.engagement(c.id);
+      expect(rows[0]).toMatchObject({ email: 'p0@example.org', opened: 1, clicked: 1, viewed: 0, shared: 7, comment: 'again' });
+      expect(rows[1]).toMatchObject({ opened: 0, clicked: 1, acknowledged_at: null });
+      expect((await store.eventCounts(c.id)).find((e) => e.class === 'machine')).toMatchObject({ kind: 'open', n: 1 });
+      expect(await store.pageViews('s')).toEqual({ human: 2, machine: 0 });
+      await store.reclassifyClicks(d1!.id, at - 1, 'every link clicked within 2 s');
+      expect((await store.engagement(c.id))[0]!.clicked).toBe(0);
+      expect(await store.trackingRows()).toBe(4 + 1 + 2);
+      expect(await store.purge(at - 365 * 86_400_000)).toBe(1);
+      expect(await store.trackingRows()).toBe(6);
+    });
+  });
+}
