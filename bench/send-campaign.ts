@@ -62,6 +62,7 @@ if (mode === 'raw') {
     maxAttempts: 3,
     retryBaseMs: 1000,
     pauseAfterErrors: 100,
+    claim: { leaseMs: 300_000, ratePerSecond: pool.rate_per_second },
   });
   const seconds = (performance.now() - start) / 1000;
   await transport.close();

@@ -223,6 +223,7 @@ export async function sendCommand(target: string, options: SendOptions): Promise
       pauseAfterErrors: config.send.pause_after_errors,
       signal: abort.signal,
       onProgress: progress.update,
+      claim: { leaseMs: config.send.lease_seconds * 1000, ratePerSecond: config.send.rate_per_second },
     });
     progress.stop();
     process.off('SIGINT', onSignal);
@@ -286,7 +287,8 @@ async function workerCommand(target: string): Promise<void> {
       retryBaseMs: config.send.retry_base_seconds * 1000,
       pauseAfterErrors: config.send.pause_after_errors,
       signal: abort.signal,
-      worker: { leaseMs: config.send.lease_seconds * 1000, ratePerSecond: config.send.rate_per_second },
+      claim: { leaseMs: config.send.lease_seconds * 1000, ratePerSecond: config.send.rate_per_second },
+      worker: true,
     });
     await transport.close();
     const c = outcome.counts;

@@ -32,10 +32,12 @@ export interface LoopOptions extends RetryPolicy {
   /** Called with each message the server accepted (tests count them). */
   onSent?: (delivery: Delivery) => void;
   /**
-   * One of several senders on this campaign: rows left 'sending' belong to the others until
-   * their lease expires, and the rate is shared through the store.
+   * Claims hold for `leaseMs`, and the rate is counted in the store, so that other senders can
+   * join the campaign (`send --worker`) and share both.
    */
-  worker?: { leaseMs: number; ratePerSecond: number };
+  claim: { leaseMs: number; ratePerSecond: number };
+  /** Joined a campaign others may be sending: their 'sending' rows stay theirs until their lease ends. */
+  worker?: boolean;
 }
 
 export interface Outcome {
@@ -73,8 +75,7 @@ export async function runCampaign(options: LoopOptions): Promise<Outcome> {
   let errorsInARow = 0;
   const inFlight = new Set<Promise<void>>();
   let buffer: Delivery[] = [];
-  const batch = options.worker ? Math.max(1, Math.min(50, Math.floor(options.worker.ratePerSecond))) : Math.max(50, transport.concurrency * 4);
-  const claim = options.worker ? { leaseMs: options.worker.leaseMs, ratePerSecond: options.worker.ratePerSecond } : {};
+  const batch = Math.max(1, Math.min(Math.max(50, transport.concurrency * 4), Math.floor(options.claim.ratePerSecond)));
 
   const sendOne = async (d: Delivery) => {
     const message = compose(d);
@@ -107,7 +108,7 @@ export async function runCampaign(options: LoopOptions): Promise<Outcome> {
   };
 
   while (!signal?.aborted && !pausedFor) {
-    if (buffer.length === 0) buffer = await store.claimDue(campaign.id, Date.now(), batch, claim);
+    if (buffer.length === 0) buffer = await store.claimDue(campaign.id, Date.now(), batch, options.claim);
     if (buffer.length === 0) {
       if (inFlight.size > 0) {
         await Promise.race(inFlight);
