@@ -3,6 +3,7 @@ import { build, loadProjectBriefings, openProject } from '../build.js';
 import { ProblemsError } from '../problem.js';
 import { briefingJsonSchema, lintBriefing } from '../briefing/index.js';
 import { writeFileSync } from 'node:fs';
+import { doctorCommand, migrateCommand } from './doctor.js';
 import { newCommand } from './new.js';
 import { previewCommand, watchBuild } from './preview.js';
 import { campaignsCommand, listsCommand } from './campaigns.js';
@@ -107,6 +108,16 @@ program
   .option('--csv', 'CSV: the agency table, or the chase list with --chase')
   .option('--json', 'everything as JSON')
   .action(reportCommand);
+
+program
+  .command('migrate')
+  .description('apply database migrations (they also run at start)')
+  .action(migrateCommand);
+
+program
+  .command('doctor')
+  .description('check the database, SMTP server, secret, base URL and site; one line each')
+  .action(doctorCommand);
 
 program
   .command('purge')

@@ -1,0 +1,76 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { loadConfig } from '../config/index.js';
+import { loadLists } from '../lists/index.js';
+import { formatProblem } from '../problem.js';
+import { openStore } from '../store/index.js';
+import { fail } from './output.js';
+
+type Check = { ok: boolean | 'warn'; what: string; detail: string };
+
+/** `briefcast doctor`: what is wrong with this installation, one line each. */
+export async function doctorCommand(): Promise<void> {
+  const root = process.cwd();
+  const checks: Check[] = [];
+  const add = (ok: Check['ok'], what: string, detail: string) => checks.push({ ok, what, detail });
+
+  const { config, problems } = loadConfig(join(root, 'briefcast.yml'));
+  add(config ? true : false, 'configuration', config ? 'briefcast.yml is valid' : problems.map(formatProblem).join('; '));
+  const lists = loadLists(join(root, 'lists', 'agencies.yml'));
+  const listErrors = lists.problems.filter((p) => p.severity === 'error');
+  add(listErrors.length ? false : true, 'lists', listErrors.length ? `${listErrors.length} problem(s); run npx briefcast lists` : `${lists.agencies.length} agencies`);
+
+  try {
+    const store = await openStore(root);
+    await store.campaigns();
+    add(true, 'database', `${store.kind} ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'at data/briefcast.db'}, migrations applied`);
+    await store.close();
+  } catch (error) {
+    add(false, 'database', (error as Error).message);
+  }
+
+  const smtp = process.env.SMTP_URL;
+  if (!smtp) add('warn', 'SMTP', 'SMTP_URL is not set: mail goes to outbox/ as .eml files');
+  else {
+    const transporter = nodemailer.createTransport(smtp, { connectionTimeout: 5000, greetingTimeout: 5000 } as object);
+    try {
+      await transporter.verify();
+      add(true, 'SMTP', `${new URL(smtp).host} accepts connections`);
+    } catch (error) {
+      add(false, 'SMTP', `${new URL(smtp).host}: ${(error as Error).message}`);
+    } finally {
+      transporter.close();
+    }
+  }
+
+  const secretFile = join(root, 'data', 'secret');
+  if (process.env.BRIEFCAST_SECRET) add(process.env.BRIEFCAST_SECRET.length >= 16 ? true : 'warn', 'secret', process.env.BRIEFCAST_SECRET.length >= 16 ? 'BRIEFCAST_SECRET is set' : 'BRIEFCAST_SECRET is shorter than 16 characters');
+  else if (existsSync(secretFile)) {
+    const mode = statSync(secretFile).mode & 0o777;
+    add(mode & 0o077 ? false : true, 'secret', mode & 0o077 ? `data/secret can be read by others (mode ${mode.toString(8)}): chmod 600 data/secret` : 'data/secret, readable by its owner only');
+  } else add('warn', 'secret', 'no secret yet: one is made in data/secret on the first send (several machines need the same BRIEFCAST_SECRET)');
+
+  if (config) {
+    const base = new URL(config.base_url);
+    const local = ['localhost', '127.0.0.1', '::1'].includes(base.hostname);
+    if (local) add('warn', 'base URL', `${config.base_url} is this machine: links in emails will only work here (set base_url or BRIEFCAST_BASE_URL)`);
+    else if (base.protocol !== 'https:') add('warn', 'base URL', `${config.base_url} is not https`);
+    else add(true, 'base URL', config.base_url);
+  }
+  add(existsSync(join(root, 'dist', 'web', 'index.html')) ? true : 'warn', 'site', existsSync(join(root, 'dist', 'web', 'index.html')) ? 'dist/web is built' : 'dist/web is not built yet: npx briefcast build');
+
+  for (const c of checks) console.log(`${c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL'}  ${c.what}: ${c.detail}`);
+  if (checks.some((c) => c.ok === false)) process.exitCode = 1;
+}
+
+/** `briefcast migrate`: brings the database's schema up to date, and says which it is. */
+export async function migrateCommand(): Promise<void> {
+  try {
+    const store = await openStore(process.cwd());
+    console.log(`${store.kind} database is up to date`);
+    await store.close();
+  } catch (error) {
+    fail((error as Error).message, 'ESTORE');
+  }
+}
