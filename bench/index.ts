@@ -4,6 +4,7 @@ import { benchBuild } from './build.js';
 import { benchPreview } from './preview.js';
 import { benchSend } from './send.js';
 import { benchTrack } from './track.js';
+import { benchScale } from './scale.js';
 
 /** Runs every benchmark (or those named on the command line) and merges figures into bench/results.json. */
 const path = join(import.meta.dirname, 'results.json');
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   preview: () => benchPreview(),
   send: () => benchSend(),
   track: () => benchTrack(),
+  scale: () => benchScale(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (wanted.length && !wanted.includes(name)) continue;

@@ -1,14 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config/index.js';
-import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { openPostgresStore, openSqliteStore } from '../src/store/index.js';
 import { createTokens } from '../src/tokens/index.js';
 import { createTrackServer } from '../src/track/index.js';
 import { repo } from './generate.js';
 import { join } from 'node:path';
 
 /**
- *   track-server.ts briefcast <db>   the real tracking server, persisting events to <db>
+ *   track-server.ts briefcast <db>   the real tracking server, persisting events to <db> (a file, or postgres://…)
  *   track-server.ts bare             node:http answering the same GIF, nothing else
  * Prints {"port":…} when listening; SIGTERM stops it cleanly (the real one flushes first).
  */
@@ -25,7 +25,7 @@ if (mode === 'bare') {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 } else {
   const config = loadConfig(join(repo, 'briefcast.yml')).config!;
-  const store = openSqliteStore(db!);
+  const store = db!.startsWith('postgres') ? await openPostgresStore(db!) : openSqliteStore(db!);
   const track = createTrackServer({ webRoot: join(repo, 'dist', 'web'), config, store, tokens: createTokens('bench-secret') });
   track.server.listen(0, '127.0.0.1', () => ready((track.server.address() as AddressInfo).port));
   process.on('SIGTERM', async () => {

@@ -9,13 +9,13 @@ import { createTokens } from '../src/tokens/index.js';
 
 const here = import.meta.dirname;
 
-function start(args: string[]) {
+export function start(args: string[]) {
   const child = fork(join(here, 'track-server.ts'), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const port = new Promise<number>((done) => createInterface({ input: child.stdout! }).once('line', (l) => done(JSON.parse(l).port)));
   return { child, port };
 }
 
-async function load(port: number, paths: string[], amount: number) {
+export async function load(port: number, paths: string[], amount: number) {
   let i = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,

@@ -119,10 +119,23 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     return forwarded || req.socket.remoteAddress || '';
   };
 
+  /** Deliveries by id: a reader's pixel, clicks and page view each need theirs, and it seldom changes. */
+  const deliveries = new Map<number, Delivery>();
+  async function cachedDelivery(id: number): Promise<Delivery | undefined> {
+    const hit = deliveries.get(id);
+    if (hit) return hit;
+    const d = await store.delivery(id);
+    if (d?.sent_at) {
+      if (deliveries.size >= 20_000) deliveries.delete(deliveries.keys().next().value!);
+      deliveries.set(id, d);
+    }
+    return d;
+  }
+
   async function deliveryFor(token: string): Promise<Delivery> {
     const ids = tokens.verify(token);
     if (!ids) throw new HttpError(404);
-    const delivery = await store.delivery(ids.delivery);
+    const delivery = await cachedDelivery(ids.delivery);
     if (!delivery || delivery.campaign_id !== ids.campaign) throw new HttpError(404);
     return delivery;
   }
@@ -231,7 +244,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       if (!file) throw new HttpError(404);
       const token = url.searchParams.get('t');
       const ids = token ? tokens.verify(token) : undefined;
-      const d = ids ? await store.delivery(ids.delivery) : undefined;
+      const d = ids ? await cachedDelivery(ids.delivery) : undefined;
       const campaign = d && d.campaign_id === ids!.campaign ? await store.campaign(d.campaign_id) : undefined;
       if (!d || !campaign || campaign.slug !== slug) {
         // Not a reader's own link (forwarded and mangled, or made up): the public page, recording nothing.

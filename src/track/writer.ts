@@ -9,11 +9,17 @@ export class EventWriter {
   private buffer: TrackWrite[] = [];
   private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private scheduled = false;
-  private flushing: Promise<void> = Promise.resolve();
+  private flushing = new Set<Promise<void>>();
+  private active = 0;
+  private turns: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
-    private readonly options: { maxBatch: number } = { maxBatch: 1024 },
+    /**
+     * SQLite has one writer, so batches go one at a time; PostgreSQL takes several transactions
+     * at once, and a second batch need not wait for the first's commit.
+     */
+    private readonly options: { maxBatch: number; parallel: number } = { maxBatch: 1024, parallel: store.kind === 'postgres' ? 4 : 1 },
   ) {}
 
   write(...writes: TrackWrite[]): Promise<void> {
@@ -36,15 +42,25 @@ export class EventWriter {
     const waiting = this.waiting;
     this.buffer = [];
     this.waiting = [];
-    this.flushing = this.flushing.then(async () => {
+    const write = async () => {
       if (batch.length === 0) return;
+      // A finishing write hands its slot straight to the next in line.
+      if (this.active >= this.options.parallel) await new Promise<void>((turn) => this.turns.push(turn));
+      else this.active++;
       try {
         await this.store.writeTracking(batch);
         for (const w of waiting) w.resolve();
       } catch (error) {
         for (const w of waiting) w.reject(error);
+      } finally {
+        const next = this.turns.shift();
+        if (next) next();
+        else this.active--;
       }
-    });
-    return this.flushing;
+    };
+    const done: Promise<void> = write().finally(() => this.flushing.delete(done));
+    this.flushing.add(done);
+    // Resolves when every batch started so far is stored.
+    return Promise.all([...this.flushing]).then(() => undefined);
   }
 }
