@@ -33,10 +33,11 @@ export async function benchBuild(n = 500) {
       ratio: +(buildMs / unifiedMs).toFixed(2),
       goal_ratio: 1.5,
       mjml_compiles: opened2.project!.templates.mjmlCompiles,
-      goal_mjml_compiles: 1,
+      // The email and the reminder: once each per build, never per briefing.
+      mjml_templates: 2,
     };
     console.log(
-      `build: ${n} briefings, ${figures.build_ms_per_briefing} ms/briefing whole build, ${figures.unified_ms_per_briefing} ms/briefing unified alone, ratio ${figures.ratio} (goal <= 1.5), MJML compiled ${figures.mjml_compiles} time(s) per build (goal 1)`,
+      `build: ${n} briefings, ${figures.build_ms_per_briefing} ms/briefing whole build, ${figures.unified_ms_per_briefing} ms/briefing unified alone, ratio ${figures.ratio} (goal <= 1.5), MJML compiled ${figures.mjml_compiles} time(s) per build for ${figures.mjml_templates} templates (goal: once per template)`,
     );
     return figures;
   } finally {

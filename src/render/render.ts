@@ -84,6 +84,20 @@ export function dateLabel(date: string | undefined): string | undefined {
   return (date.length === 7 ? monthYear : dayMonthYear).format(d);
 }
 
+/** What every layout says about the board: its name, address, colours. */
+export function boardView(config: Config) {
+  return {
+    lang: config.language,
+    colour: config.board.colour,
+    shortName: config.board.short_name,
+    boardName: config.board.name,
+    address: config.board.address,
+    email: config.board.email,
+    phone: config.board.phone,
+    logo: config.board.logo,
+  };
+}
+
 export function pageUrl(config: Config, slug: string): string {
   return `${config.base_url}/${slug}/`;
 }
@@ -130,7 +144,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const agencyNames = briefing.agencies === 'all' ? [] : briefing.agencies.map((id) => ctx.agencyNames.get(id) ?? id);
 
   const view = {
-    lang: config.language,
+    ...boardView(config),
     title: briefing.title,
     summary: briefing.summary,
     type: briefing.type,
@@ -138,13 +152,6 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     dateLabel: dateLabel(briefing.date),
     tags: briefing.tags,
     agencyNames,
-    colour: config.board.colour,
-    shortName: config.board.short_name,
-    boardName: config.board.name,
-    address: config.board.address,
-    email: config.board.email,
-    phone: config.board.phone,
-    logo: config.board.logo,
     banner: briefing.format ?? config.banner_label,
     root: `${config.base_url}/`,
     intro,

@@ -1,6 +1,6 @@
 import MiniSearch from 'minisearch';
 import type { Config } from '../config/index.js';
-import { dateLabel, pageUrl, type Rendered } from './render.js';
+import { boardView, dateLabel, pageUrl, type Rendered } from './render.js';
 import type { Templates } from './templates.js';
 
 /** MiniSearch must load the index with the options it was built with; the page gets the same. */
@@ -9,18 +9,6 @@ const searchOptions = { fields: ['title', 'review', 'summary', 'text', 'tags'], 
 const newestFirst = (a: Rendered, b: Rendered) =>
   (b.briefing.date ?? '').localeCompare(a.briefing.date ?? '') || a.briefing.title.localeCompare(b.briefing.title);
 
-function boardView(config: Config) {
-  return {
-    lang: config.language,
-    colour: config.board.colour,
-    shortName: config.board.short_name,
-    boardName: config.board.name,
-    address: config.board.address,
-    email: config.board.email,
-    phone: config.board.phone,
-    logo: config.board.logo,
-  };
-}
 
 export interface AgencyRef {
   id: string;
