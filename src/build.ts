@@ -99,7 +99,7 @@ export async function writeSite(dir: string, project: Project, rendered: readonl
   const writes: Promise<void>[] = [];
   for (const r of rendered) {
     const page = join(dir, 'web', r.briefing.slug);
-    writes.push(mkdir(page).then(() => writeFile(join(page, 'index.html'), r.web)));
+    writes.push(mkdir(page, { recursive: true }).then(() => writeFile(join(page, 'index.html'), r.web)));
     writes.push(writeFile(join(dir, 'email', `${r.briefing.slug}.html`), r.plain.html));
     writes.push(writeFile(join(dir, 'email', `${r.briefing.slug}.txt`), r.plain.text));
   }

@@ -128,27 +128,31 @@ export class LiveSite {
     });
     let queue = Promise.resolve();
     const handle = (event: string, path: string) => {
-      queue = queue.then(async () => {
-        const started = performance.now();
-        let slugs: string[];
-        if (path.startsWith(join(this.root, 'briefings')) && path.endsWith('.md')) {
-          if (event === 'unlink') {
-            slugs = [this.entries.get(path)?.slug ?? ''];
-            this.remove(path);
-          } else slugs = [this.load(path).slug];
-        } else {
-          await this.reloadProject();
-          slugs = ['*'];
-        }
-        await onChange({ slugs, ms: performance.now() - started });
-        // chokidar drops a second change to a file within 50 ms of the first; look again.
-        if (event !== 'unlink' && this.entries.has(path)) {
-          setTimeout(() => {
-            const entry = this.entries.get(path);
-            if (entry && stampOf(path) !== entry.stamp) handle('change', path);
-          }, 150).unref();
-        }
+      queue = queue.then(() => change(event, path)).catch((error: unknown) => {
+        // A failed rebuild (a disk full, a folder removed) is reported; watching goes on.
+        console.error(`briefcast: ${(error as Error).message}`);
       });
+    };
+    const change = async (event: string, path: string) => {
+      const started = performance.now();
+      let slugs: string[];
+      if (path.startsWith(join(this.root, 'briefings')) && path.endsWith('.md')) {
+        if (event === 'unlink') {
+          slugs = [this.entries.get(path)?.slug ?? ''];
+          this.remove(path);
+        } else slugs = [this.load(path).slug];
+      } else {
+        await this.reloadProject();
+        slugs = ['*'];
+      }
+      await onChange({ slugs, ms: performance.now() - started });
+      // chokidar drops a second change to a file within 50 ms of the first; look again.
+      if (event !== 'unlink' && this.entries.has(path)) {
+        setTimeout(() => {
+          const entry = this.entries.get(path);
+          if (entry && stampOf(path) !== entry.stamp) handle('change', path);
+        }, 150).unref();
+      }
     };
     watcher.on('all', handle);
     await new Promise<void>((ready) => watcher.once('ready', () => ready()));
