@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadBriefings, type Briefing } from './briefing/index.js';
 import { loadConfig, type Config } from './config/index.js';
 import { loadLists, type Agency } from './lists/index.js';
@@ -32,6 +32,11 @@ export async function openProject(options: ProjectOptions = {}): Promise<{ proje
   const lists = loadLists(join(root, 'lists', 'agencies.yml'));
   // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
   problems.push(...lists.problems.filter((p) => p.code === 'ENOLISTS' || p.code === 'EYAML').map((p) => ({ ...p, severity: 'warning' as const })));
+  const logo = config.board.logo?.src;
+  if (logo && !/^https?:\/\//.test(logo) && !existsSync(join(root, logo))) {
+    problems.push({ code: 'ELOGO', severity: 'error', file: 'briefcast.yml', message: `board.logo.src: no file ${logo} in the project (a path beside briefcast.yml, or an https:// address)` });
+    return { problems };
+  }
   try {
     const templates = await compileTemplates(join(root, 'templates'), { colour: config.board.colour });
     return { project: { root, config, agencies: lists.agencies, templates, problems }, problems };
@@ -106,6 +111,8 @@ export async function writeSite(dir: string, project: Project, rendered: readonl
   writes.push(writeFile(join(dir, 'web', 'index.html'), renderArchive(rendered, project.config, project.templates, project.agencies)));
   writes.push(writeFile(join(dir, 'web', 'feed.xml'), renderFeed(rendered, project.config, project.templates, builtAt)));
   writes.push(copyFile(minisearchUmd, join(dir, 'web', 'assets', 'minisearch.js')));
+  const logo = project.config.board.logo?.src;
+  if (logo && !/^https?:\/\//.test(logo)) writes.push(copyFile(join(project.root, logo), join(dir, 'web', 'assets', basename(logo))));
   const manifest = { generated: builtAt.toISOString(), base_url: project.config.base_url, briefings: rendered.map(manifestEntry) };
   writes.push(writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n'));
   await Promise.all(writes);

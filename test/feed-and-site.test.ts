@@ -40,3 +40,19 @@ it('drafts are skipped unless --drafts', async () => {
   expect((await cli(dir, ['build', '--drafts'])).code).toBe(0);
   expect(existsSync(join(dir, 'dist/web/children-p/index.html'))).toBe(true);
 });
+
+it('a local logo is copied into the site and shown with its alt text; a missing one is a clear error', async () => {
+  const dir = tempProject();
+  const { writeFileSync, existsSync } = await import('node:fs');
+  const { configure } = await import('./helpers.js');
+  configure(dir, { board: { logo: { src: 'logo.svg', alt: 'Cumbria LSCB' } } });
+  const missing = await cli(dir, ['build']);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain('briefcast.yml  board.logo.src: no file logo.svg in the project');
+  writeFileSync(join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+  expect((await cli(dir, ['build'])).code).toBe(0);
+  expect(existsSync(join(dir, 'dist/web/assets/logo.svg'))).toBe(true);
+  expect(readFileSync(join(dir, 'dist/web/children-p/index.html'), 'utf8')).toContain('<img src="../assets/logo.svg" alt="Cumbria LSCB"');
+  expect(readFileSync(join(dir, 'dist/web/index.html'), 'utf8')).toContain('<img src="./assets/logo.svg" alt="Cumbria LSCB"');
+  expect(readFileSync(join(dir, 'dist/email/children-p.html'), 'utf8')).toMatch(/<img\s+alt="Cumbria LSCB"\s+src="http:\/\/localhost:4000\/assets\/logo\.svg"/);
+});

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import type { RootContent } from 'mdast';
 import { compile } from 'html-to-text';
 import type { Briefing } from '../briefing/index.js';
@@ -84,8 +85,14 @@ export function dateLabel(date: string | undefined): string | undefined {
   return (date.length === 7 ? monthYear : dayMonthYear).format(d);
 }
 
-/** What every layout says about the board: its name, address, colours. */
-export function boardView(config: Config) {
+/** Where the board's logo is, seen from `root`: a web address as it is, a local file under assets/. */
+export function logoSource(src: string, root: string): string {
+  return /^https?:\/\//.test(src) ? src : `${root}assets/${basename(src)}`;
+}
+
+/** What every layout says about the board: its name, address, colours; `root` is where the site is. */
+export function boardView(config: Config, root: string) {
+  const logo = config.board.logo;
   return {
     lang: config.language,
     colour: config.board.colour,
@@ -94,7 +101,8 @@ export function boardView(config: Config) {
     address: config.board.address,
     email: config.board.email,
     phone: config.board.phone,
-    logo: config.board.logo,
+    logo: logo && { alt: logo.alt, src: logoSource(logo.src, root) },
+    root,
   };
 }
 
@@ -144,7 +152,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const agencyNames = briefing.agencies === 'all' ? [] : briefing.agencies.map((id) => ctx.agencyNames.get(id) ?? id);
 
   const view = {
-    ...boardView(config),
+    ...boardView(config, `${config.base_url}/`),
     title: briefing.title,
     summary: briefing.summary,
     type: briefing.type,
@@ -153,7 +161,6 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     tags: briefing.tags,
     agencyNames,
     banner: briefing.format ?? config.banner_label,
-    root: `${config.base_url}/`,
     intro,
     definition,
     standardIntro,
@@ -185,7 +192,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const publicValues = { ...linkValues, web: pageUrl(config, briefing.slug), unsubscribe: `mailto:${config.board.email}?subject=Unsubscribe` };
   const generic = email({ ack: false, pixel: false, recipient: false });
   const plain = { html: fill(generic.html, publicValues, escapeHtml), text: fill(generic.text, publicValues) };
-  const web = fill(toSlotted(templates.web({ ...view, root: '../' })), publicValues, escapeHtml);
+  const web = fill(toSlotted(templates.web({ ...view, ...boardView(config, '../') })), publicValues, escapeHtml);
 
   const searchText = [intro, body, ...lessons.map((l) => l.html)].join(' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
   const words = countWords(searchText) + countWords(definition);

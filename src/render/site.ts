@@ -31,8 +31,7 @@ export function renderArchive(all: readonly Rendered[], config: Config, template
   );
   const used = new Set(list.flatMap((r) => (r.briefing.agencies === 'all' ? agencies.map((a) => a.id) : r.briefing.agencies)));
   return templates.archive({
-    ...boardView(config),
-    root: './',
+    ...boardView(config, './'),
     briefings: list.map((r) => ({
       ...r.briefing,
       dateLabel: dateLabel(r.briefing.date),
@@ -64,8 +63,7 @@ export function renderFeed(all: readonly Rendered[], config: Config, templates: 
     updated: atomDate(r.briefing.date, now),
   }));
   return templates.feed({
-    ...boardView(config),
-    root: `${config.base_url}/`,
+    ...boardView(config, `${config.base_url}/`),
     updated: entries.reduce((max, e) => (e.updated > max ? e.updated : max), entries[0]?.updated ?? now),
     briefings: entries,
   });
