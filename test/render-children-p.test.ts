@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/build.js';
 import { tempProject } from './helpers.js';
 
-const seed = readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'seed', 'children-p-5-min-briefing.txt'), 'utf8');
+// The briefing as a manager received it (a copy of shared/seed, so the repository's tests stand alone).
+const seed = readFileSync(join(import.meta.dirname, 'fixtures', 'children-p-5-min-briefing.txt'), 'utf8');
 /** The 13 lessons as the seed has them, whitespace folded. */
 const lessons = [...seed.matchAll(/^\s+\d+\.\s+(.+)$/gm)].map((m) => m[1]!.replace(/\s+/g, ' ').trim());
 const fold = (s: string) =>
