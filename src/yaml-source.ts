@@ -21,13 +21,14 @@ export function parseYaml(file: string, fullText: string, offset = 0, length = f
   const text = fullText.slice(offset, offset + length);
   const at = pointer(fullText);
   const doc = parseDocument(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: true });
-  const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => ({
+  const asProblem = (severity: Problem['severity']) => (e: { pos?: [number, number]; message: string }): Problem => ({
     code: 'EYAML',
-    severity: doc.errors.includes(e as never) ? 'error' : 'warning',
+    severity,
     file,
     ...at(offset + (e.pos?.[0] ?? 0)),
     message: `invalid YAML: ${e.message.split('\n')[0]}`,
-  }));
+  });
+  const problems = [...doc.errors.map(asProblem('error')), ...doc.warnings.map(asProblem('warning'))];
   const data = doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
 
   function place(path: Path, key = false) {

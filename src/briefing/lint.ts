@@ -1,4 +1,4 @@
-import type { Heading, Image, Link, Root, RootContent } from 'mdast';
+import type { Heading, Root, RootContent } from 'mdast';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -60,7 +60,8 @@ export function lintBriefing(b: Briefing, settings: LintSettings): Problem[] {
   if (!b.summary) warn('WSUMMARY', top, 'no summary: the email preheader and the page description will be empty');
   else if (b.summary.length > 150) warn('WSUMMARY', b.places.summary, `summary is ${b.summary.length} characters; inboxes cut the preheader at about 150`);
 
-  const checkLinks = (tree: Root, at: (n: Link | Image) => { line: number; column?: number } | undefined) => {
+  type Positioned = { position?: { start: { line: number; column: number } } };
+  const checkLinks = (tree: Root, at: (n: Positioned) => { line: number; column?: number } | undefined) => {
     visit(tree, (node) => {
       if (node.type === 'link') {
         const text = textOf(node).trim();
@@ -70,7 +71,7 @@ export function lintBriefing(b: Briefing, settings: LintSettings): Problem[] {
       } else if (node.type === 'image') {
         if (!node.alt?.trim()) warn('WALT', at(node), `an image without alt text (${node.url})`);
       } else if (node.type === 'html' && /<img\b(?![^>]*\balt=)/i.test(node.value)) {
-        warn('WALT', at(node as unknown as Image), 'an image without alt text');
+        warn('WALT', at(node), 'an image without alt text');
       }
     });
   };
