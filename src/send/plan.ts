@@ -68,8 +68,8 @@ export async function planCampaign(store: Store, rendered: Rendered, lists: read
   const agencies = request.agencies?.length ? request.agencies : b.agencies === 'all' ? [...known] : b.agencies;
   const recipients = resolveRecipients(lists, agencies);
   if (recipients.length === 0) return problem('ENORECIPIENTS', `no recipients: the lists of ${agencies.join(', ')} are empty`);
-  let suppressed = 0;
-  for (const r of recipients) if (await store.isSuppressed(r.email)) suppressed++;
+  const suppressedEmails = new Set((await store.suppressions()).map((s) => s.email.toLowerCase()));
+  const suppressed = recipients.filter((r) => suppressedEmails.has(r.email.toLowerCase())).length;
   return { plan: { kind: 'new', recipients, suppressed, agencies, sendBy }, problems: [] };
 }
 
