@@ -128,6 +128,16 @@ function progressReporter(total: number) {
   };
 }
 
+/** The send loop's retry policy, lease and rate, from briefcast.yml. */
+function loopSettings(config: Config, ratePerSecond: number) {
+  return {
+    maxAttempts: config.send.max_attempts,
+    retryBaseMs: config.send.retry_base_seconds * 1000,
+    pauseAfterErrors: config.send.pause_after_errors,
+    claim: { leaseMs: config.send.lease_seconds * 1000, ratePerSecond },
+  };
+}
+
 function transportFor(root: string, campaignId: number | string, settings: { connections: number; rate_per_second: number }): Transport {
   const url = process.env.SMTP_URL;
   return url ? smtpTransport(url, settings) : outboxTransport(join(root, 'outbox', String(campaignId)));
@@ -218,12 +228,10 @@ export async function sendCommand(target: string, options: SendOptions): Promise
       transport: transport,
       campaign,
       compose: createComposer({ config, rendered, campaign: campaign.id, tokens: signer, reminderOf: prepared.reminderOf }),
-      maxAttempts: config.send.max_attempts,
-      retryBaseMs: config.send.retry_base_seconds * 1000,
-      pauseAfterErrors: config.send.pause_after_errors,
+      // A dry run hands nothing to a relay, so no relay's rate applies.
+      ...loopSettings(config, options.dryRun ? Number.MAX_SAFE_INTEGER : config.send.rate_per_second),
       signal: abort.signal,
       onProgress: progress.update,
-      claim: { leaseMs: config.send.lease_seconds * 1000, ratePerSecond: config.send.rate_per_second },
     });
     progress.stop();
     process.off('SIGINT', onSignal);
@@ -283,11 +291,8 @@ async function workerCommand(target: string): Promise<void> {
       transport,
       campaign,
       compose: createComposer({ config, rendered: found.rendered, campaign: campaign.id, tokens: createTokens(loadSecret(project.root)), reminderOf: sentOn }),
-      maxAttempts: config.send.max_attempts,
-      retryBaseMs: config.send.retry_base_seconds * 1000,
-      pauseAfterErrors: config.send.pause_after_errors,
+      ...loopSettings(config, config.send.rate_per_second),
       signal: abort.signal,
-      claim: { leaseMs: config.send.lease_seconds * 1000, ratePerSecond: config.send.rate_per_second },
       worker: true,
     });
     await transport.close();
