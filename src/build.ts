@@ -3,7 +3,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadBriefings, type Briefing } from './briefing/index.js';
-import { loadConfig, type Config } from './config/index.js';
+import { isWebAddress, loadConfig, type Config } from './config/index.js';
 import { loadLists, type Agency } from './lists/index.js';
 import { hasErrors, type Problem } from './problem.js';
 import { compileTemplates, createRenderContext, renderArchive, renderBriefing, renderFeed, TemplateError, type Rendered, type Templates } from './render/index.js';
@@ -33,7 +33,7 @@ export async function openProject(options: ProjectOptions = {}): Promise<{ proje
   // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
   problems.push(...lists.problems.filter((p) => p.code === 'ENOLISTS' || p.code === 'EYAML').map((p) => ({ ...p, severity: 'warning' as const })));
   const logo = config.board.logo?.src;
-  if (logo && !/^https?:\/\//.test(logo) && !existsSync(join(root, logo))) {
+  if (logo && !isWebAddress(logo) && !existsSync(join(root, logo))) {
     problems.push({ code: 'ELOGO', severity: 'error', file: 'briefcast.yml', message: `board.logo.src: no file ${logo} in the project (a path beside briefcast.yml, or an https:// address)` });
     return { problems };
   }
@@ -108,14 +108,22 @@ export async function writeSite(dir: string, project: Project, rendered: readonl
     writes.push(writeFile(join(dir, 'email', `${r.briefing.slug}.html`), r.plain.html));
     writes.push(writeFile(join(dir, 'email', `${r.briefing.slug}.txt`), r.plain.text));
   }
-  writes.push(writeFile(join(dir, 'web', 'index.html'), renderArchive(rendered, project.config, project.templates, project.agencies)));
-  writes.push(writeFile(join(dir, 'web', 'feed.xml'), renderFeed(rendered, project.config, project.templates, builtAt)));
+  for (const [path, content] of siteIndex(project, rendered, builtAt)) writes.push(writeFile(join(dir, path), content));
   writes.push(copyFile(minisearchUmd, join(dir, 'web', 'assets', 'minisearch.js')));
   const logo = project.config.board.logo?.src;
-  if (logo && !/^https?:\/\//.test(logo)) writes.push(copyFile(join(project.root, logo), join(dir, 'web', 'assets', basename(logo))));
-  const manifest = { generated: builtAt.toISOString(), base_url: project.config.base_url, briefings: rendered.map(manifestEntry) };
-  writes.push(writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n'));
+  if (logo && !isWebAddress(logo)) writes.push(copyFile(join(project.root, logo), join(dir, 'web', 'assets', basename(logo))));
   await Promise.all(writes);
+}
+
+/** The files that list every briefing (archive, feed, manifest), as paths under the build folder with their content. */
+export function siteIndex(project: Project, rendered: readonly Rendered[], builtAt: Date): [string, string][] {
+  const { config, templates, agencies } = project;
+  const manifest = { generated: builtAt.toISOString(), base_url: config.base_url, briefings: rendered.map(manifestEntry) };
+  return [
+    [join('web', 'index.html'), renderArchive(rendered, config, templates, agencies)],
+    [join('web', 'feed.xml'), renderFeed(rendered, config, templates, builtAt)],
+    ['manifest.json', JSON.stringify(manifest, null, 2) + '\n'],
+  ];
 }
 
 /**

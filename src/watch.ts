@@ -3,9 +3,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { watch as chokidar } from 'chokidar';
 import { lintBriefing, loadBriefing, slugify, type Briefing } from './briefing/index.js';
-import { manifestEntry, openProject, writeSite, type Project } from './build.js';
+import { openProject, siteIndex, writeSite, type Project } from './build.js';
 import type { Problem } from './problem.js';
-import { createRenderContext, renderArchive, renderBriefing, renderFeed, type RenderContext, type Rendered } from './render/index.js';
+import { createRenderContext, renderBriefing, type RenderContext, type Rendered } from './render/index.js';
 
 export interface Entry {
   file: string;
@@ -183,8 +183,5 @@ export async function writeChange(site: LiveSite, out: string, change: Change, d
     await writeAtomic(join(out, 'email', `${slug}.html`), r.plain.html);
     await writeAtomic(join(out, 'email', `${slug}.txt`), r.plain.text);
   }
-  const { config, templates, agencies } = site.project;
-  await writeAtomic(join(out, 'web', 'index.html'), renderArchive(published, config, templates, agencies));
-  await writeAtomic(join(out, 'web', 'feed.xml'), renderFeed(published, config, templates, new Date()));
-  await writeAtomic(join(out, 'manifest.json'), JSON.stringify({ generated: new Date().toISOString(), base_url: config.base_url, briefings: published.map(manifestEntry) }, null, 2) + '\n');
+  for (const [path, content] of siteIndex(site.project, published, new Date())) await writeAtomic(join(out, path), content);
 }

@@ -3,23 +3,24 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/build.js';
-import { createSiteServer } from '../src/track/index.js';
-import { axeViolations, horizontalOverflow, launchChromium, listen } from './browser.js';
+import { axeViolations, horizontalOverflow, launchChromium } from './browser.js';
 import { tempProject } from './helpers.js';
+import { startTracking, type Tracking } from './track-helpers.js';
 
 describe('in headless Chromium', () => {
   const dir = tempProject();
   let browser: Browser;
   let base: string;
-  const server = createSiteServer({ webRoot: join(dir, 'dist', 'web') });
+  let tracking: Tracking;
   beforeAll(async () => {
     expect((await build({ root: dir })).ok).toBe(true);
-    base = await listen(server);
+    tracking = await startTracking(dir);
+    base = tracking.origin;
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    server.close();
+    await tracking?.close();
   });
 
   for (const width of [360, 1280]) {

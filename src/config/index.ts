@@ -1,2 +1,2 @@
-export { configSchema, type Config } from './schema.js';
+export { configSchema, isWebAddress, type Config } from './schema.js';
 export { loadConfig } from './load.js';

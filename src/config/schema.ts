@@ -56,3 +56,8 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/** A web address (the logo may be one) rather than a file of the project. */
+export function isWebAddress(src: string): boolean {
+  return /^https?:\/\//.test(src);
+}

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { RootContent } from 'mdast';
 import { compile } from 'html-to-text';
 import type { Briefing } from '../briefing/index.js';
-import type { Config } from '../config/index.js';
+import { isWebAddress, type Config } from '../config/index.js';
 import { inlineHtml, parseMarkdown, toHtml, type Link } from './markdown.js';
 import { escapeHtml, fill, slot, toSlotted, type Slotted } from './slots.js';
 import type { Templates } from './templates.js';
@@ -87,7 +87,7 @@ export function dateLabel(date: string | undefined): string | undefined {
 
 /** Where the board's logo is, seen from `root`: a web address as it is, a local file under assets/. */
 export function logoSource(src: string, root: string): string {
-  return /^https?:\/\//.test(src) ? src : `${root}assets/${basename(src)}`;
+  return isWebAddress(src) ? src : `${root}assets/${basename(src)}`;
 }
 
 /** What every layout says about the board: its name, address, colours; `root` is where the site is. */

@@ -1,2 +1,2 @@
-export { createSiteServer, createTrackServer, type DashboardHandler, type ServerOptions, type TrackServer } from './server.js';
+export { createTrackServer, type DashboardHandler, type ServerOptions, type TrackServer } from './server.js';
 export { classify, ipPrefix, isAppleProxy, type Verdict } from './classify.js';

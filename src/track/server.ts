@@ -352,24 +352,3 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     },
   };
 }
-
-/** The built site alone, with no tracking: used where no database is wanted. */
-export function createSiteServer(options: { webRoot: string }): Server {
-  return createServer((req, res) => {
-    let path = '/';
-    try {
-      path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    } catch {
-      return text(res, 400, 'Bad request');
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Method not allowed');
-    const file = resolveStatic(options.webRoot, path);
-    if (!file) return text(res, 404, 'Not found');
-    if (!path.endsWith('/') && file.endsWith('index.html') && !path.endsWith('.html')) {
-      res.statusCode = 301;
-      res.setHeader('Location', `${path}/`);
-      return res.end();
-    }
-    sendStatic(req, res, file);
-  });
-}
