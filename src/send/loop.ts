@@ -65,9 +65,8 @@ export async function runCampaign(options: LoopOptions): Promise<Outcome> {
   const total = start.queued + start.sent + start.failed;
   const progress: Progress = { sent: start.sent, failed: start.failed, retried: 0, remaining: start.queued, total, rate: 0 };
   const started = performance.now();
-  let sentThisRun = 0;
   const report = () => {
-    progress.rate = sentThisRun / Math.max(0.001, (performance.now() - started) / 1000);
+    progress.rate = (progress.sent - start.sent) / Math.max(0.001, (performance.now() - started) / 1000);
     options.onProgress?.({ ...progress });
   };
 
@@ -83,7 +82,6 @@ export async function runCampaign(options: LoopOptions): Promise<Outcome> {
       const accepted = await transport.send(message);
       await store.markSent(d.id, accepted.response, message.messageId!);
       errorsInARow = 0;
-      sentThisRun++;
       progress.sent++;
       progress.remaining--;
       options.onSent?.(d);

@@ -243,9 +243,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const file = resolveStatic(options.webRoot, `/${slug}/`);
       if (!file) throw new HttpError(404);
       const token = url.searchParams.get('t');
-      const ids = token ? tokens.verify(token) : undefined;
-      const d = ids ? await cachedDelivery(ids.delivery) : undefined;
-      const campaign = d && d.campaign_id === ids!.campaign ? await store.campaign(d.campaign_id) : undefined;
+      const d = token ? await deliveryFor(token).catch(() => undefined) : undefined;
+      const campaign = d ? await store.campaign(d.campaign_id) : undefined;
       if (!d || !campaign || campaign.slug !== slug) {
         // Not a reader's own link (forwarded and mangled, or made up): the public page, recording nothing.
         res.statusCode = 302;
