@@ -50,3 +50,15 @@ export function configure(dir: string, patch: Record<string, unknown>): void {
 
 /** Fast retries and no rate limit worth waiting for, for tests against a local server. */
 export const fastSending = { send: { connections: 3, rate_per_second: 1000, max_attempts: 5, retry_base_seconds: 0.05, pause_after_errors: 50 } };
+
+/** Gives the police list a CSV file (lists/police.csv) with exactly this text. */
+export function policeCsv(dir: string, csv: string): void {
+  const listsPath = join(dir, 'lists', 'agencies.yml');
+  writeFileSync(listsPath, readFileSync(listsPath, 'utf8').replace('  - id: police\n', '  - id: police\n    csv: police.csv\n'));
+  writeFileSync(join(dir, 'lists', 'police.csv'), csv);
+}
+
+/** A CSV of n officers, officer.<i>@example.org. */
+export function officers(n: number): string {
+  return `name,email\n${Array.from({ length: n }, (_, i) => `Officer ${i},officer.${i}@example.org`).join('\n')}\n`;
+}

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { bin, cli, configure, fastSending, tempProject } from './helpers.js';
+import { bin, cli, configure, fastSending, officers, policeCsv, tempProject } from './helpers.js';
 import { startSink } from './smtp.js';
 
 const RECIPIENTS = 300;
@@ -12,10 +12,7 @@ it(`a send killed with SIGKILL at ${ROUNDS} random points resumes with no one mi
   const dir = tempProject();
   configure(dir, fastSending);
   const connections = fastSending.send.connections;
-  const listsPath = join(dir, 'lists', 'agencies.yml');
-  writeFileSync(listsPath, readFileSync(listsPath, 'utf8').replace('  - id: police\n', '  - id: police\n    csv: police.csv\n'));
-  const rows = Array.from({ length: RECIPIENTS }, (_, i) => `Officer ${i},officer.${i}@example.org,constable,team ${i % 7}`);
-  writeFileSync(join(dir, 'lists', 'police.csv'), `name,email,role,team\n${rows.join('\n')}\n`);
+  policeCsv(dir, officers(RECIPIENTS));
 
   const sink = await startSink({ delay: 2 });
   const report: { killAt: number; duplicates: number; missing: number }[] = [];

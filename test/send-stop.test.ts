@@ -1,17 +1,14 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openSqliteStore } from '../src/store/index.js';
-import { bin, cli, configure, fastSending, tempProject } from './helpers.js';
+import { bin, cli, configure, fastSending, officers, policeCsv, tempProject } from './helpers.js';
 import { startSink } from './smtp.js';
 
 it('Ctrl-C lets messages in flight finish, pauses the campaign and prints how to resume; --resume sends the rest, none twice', async () => {
   const dir = tempProject();
   configure(dir, fastSending);
-  const listsPath = join(dir, 'lists', 'agencies.yml');
-  writeFileSync(listsPath, readFileSync(listsPath, 'utf8').replace('  - id: police\n', '  - id: police\n    csv: police.csv\n'));
-  writeFileSync(join(dir, 'lists', 'police.csv'), `name,email\n${Array.from({ length: 200 }, (_, i) => `Officer ${i},officer.${i}@example.org`).join('\n')}\n`);
+  policeCsv(dir, officers(200));
   const sink = await startSink({ delay: 5 });
   try {
     const child = spawn(process.execPath, [bin, 'send', 'children-p', '--yes'], { cwd: dir, env: { ...process.env, SMTP_URL: sink.url }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,7 +4,7 @@ import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLists, resolveRecipients } from '../src/lists/index.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
-import { cli, configure, fastSending, tempProject } from './helpers.js';
+import { cli, configure, fastSending, policeCsv, tempProject } from './helpers.js';
 import { startSink, type Sink } from './smtp.js';
 
 const sinks: Sink[] = [];
@@ -159,9 +159,7 @@ describe('bad input to send: one clear line, exit 1, nothing half-written', () =
     [
       'a malformed CSV',
       (dir) => {
-        const listsPath = join(dir, 'lists', 'agencies.yml');
-        writeFileSync(listsPath, readFileSync(listsPath, 'utf8').replace('  - id: police\n', '  - id: police\n    csv: police.csv\n'));
-        writeFileSync(join(dir, 'lists', 'police.csv'), 'name,email,role,team\nA One,a.one@example.org,officer,east\n"Unclosed,b@example.org,officer,west\n');
+        policeCsv(dir, 'name,email,role,team\nA One,a.one@example.org,officer,east\n"Unclosed,b@example.org,officer,west\n');
         return ['send', 'children-p', '--yes'];
       },
       /^lists\/police\.csv:\d+  not valid CSV: /,
@@ -169,9 +167,7 @@ describe('bad input to send: one clear line, exit 1, nothing half-written', () =
     [
       'a bad address in a CSV',
       (dir) => {
-        const listsPath = join(dir, 'lists', 'agencies.yml');
-        writeFileSync(listsPath, readFileSync(listsPath, 'utf8').replace('  - id: police\n', '  - id: police\n    csv: police.csv\n'));
-        writeFileSync(join(dir, 'lists', 'police.csv'), 'name,email,role,team\nA One,a.one@example.org,officer,east\nJo,jo@@x.org,officer,west\n');
+        policeCsv(dir, 'name,email,role,team\nA One,a.one@example.org,officer,east\nJo,jo@@x.org,officer,west\n');
         return ['send', 'children-p', '--yes'];
       },
       /^lists\/police\.csv:3  "jo@@x\.org" is not an email address$/,

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../src/store/index.js';
-import { bin, cli, configure, tempProject } from './helpers.js';
+import { bin, cli, configure, officers, policeCsv, tempProject } from './helpers.js';
 import { freshPgUrl, pgReachable } from './pg.js';
 import { startSink } from './smtp.js';
 import { BROWSER_UA } from './track-helpers.js';
@@ -28,9 +28,7 @@ describe('beyond one machine, on PostgreSQL', async () => {
   it.skipIf(!available)(`three workers drain a ${RECIPIENTS}-recipient campaign: everyone once; a worker killed midway leaves its rows to the others`, async () => {
     const connections = 2;
     const { dir, url } = await project(connections);
-    const listsPath = join(dir, 'lists', 'agencies.yml');
-    writeFileSync(listsPath, readFileSync(listsPath, 'utf8').replace('  - id: police\n', '  - id: police\n    csv: police.csv\n'));
-    writeFileSync(join(dir, 'lists', 'police.csv'), `name,email\n${Array.from({ length: RECIPIENTS }, (_, i) => `Officer ${i},officer.${i}@example.org`).join('\n')}\n`);
+    policeCsv(dir, officers(RECIPIENTS));
     const env = { DATABASE_URL: url };
     const sink = await startSink({ delay: 1 });
     const spawnSend = (args: string[]) => {
@@ -80,7 +78,7 @@ describe('beyond one machine, on PostgreSQL', async () => {
     const store = await openPostgresStore(url);
     // Read an hour later: clicks are people's.
     const tokens: string[] = [];
-    for (const f of (await import('node:fs')).readdirSync(join(dir, 'outbox', '1'))) {
+    for (const f of readdirSync(join(dir, 'outbox', '1'))) {
       tokens.push(/\/u\/([A-Za-z0-9_-]+)>/.exec(readFileSync(join(dir, 'outbox', '1', f), 'utf8'))![1]!);
     }
     const servers = [4611, 4612].map((port) => {
