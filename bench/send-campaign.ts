@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { openProject, renderBySlug } from '../src/build.js';
 import { createComposer, runCampaign, smtpTransport, type Transport } from '../src/send/index.js';
-import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { openSqliteStore } from '../src/store/index.js';
 import { createTokens } from '../src/tokens/index.js';
 import { repo } from './generate.js';
 
@@ -22,7 +22,7 @@ const { project } = await openProject({ root: repo });
 const rendered = renderBySlug(project!, 'children-p').rendered!;
 const tokens = createTokens('bench-secret');
 const dir = mkdtempSync(join(tmpdir(), 'briefcast-send-bench-'));
-const store = openSqliteStore(join(dir, 'bench.db'));
+const store = await openSqliteStore(join(dir, 'bench.db'));
 
 function* recipients() {
   for (let i = 0; i < n; i++) yield { email: `reader.${i}@example.org`, name: `Reader ${i}`, agencies: ['police'] };

@@ -25,7 +25,7 @@ if (mode === 'bare') {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 } else {
   const config = loadConfig(join(repo, 'briefcast.yml')).config!;
-  const store = db!.startsWith('postgres') ? await openPostgresStore(db!) : openSqliteStore(db!);
+  const store = db!.startsWith('postgres') ? await openPostgresStore(db!) : await openSqliteStore(db!);
   const track = createTrackServer({ webRoot: join(repo, 'dist', 'web'), config, store, tokens: createTokens('bench-secret') });
   track.server.listen(0, '127.0.0.1', () => ready((track.server.address() as AddressInfo).port));
   process.on('SIGTERM', async () => {

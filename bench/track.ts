@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { openSqliteStore } from '../src/store/index.js';
 import { createTokens } from '../src/tokens/index.js';
 
 const here = import.meta.dirname;
@@ -32,7 +32,7 @@ export async function load(port: number, paths: string[], amount: number) {
 export async function benchTrack(amount = 60_000) {
   const dir = mkdtempSync(join(tmpdir(), 'briefcast-track-bench-'));
   const db = join(dir, 'track.db');
-  const store = openSqliteStore(db);
+  const store = await openSqliteStore(db);
   const recipients = Array.from({ length: 1000 }, (_, i) => ({ email: `r${i}@example.org`, name: `R ${i}`, agencies: ['police'] }));
   const campaign = await store.createCampaign({ slug: 'children-p', title: 'bench', content_hash: 'x', agencies: ['police'], recipients, links: [{ n: 1, url: 'https://www.example.org/report.pdf', text: 'report' }, { n: 2, url: 'https://www.example.org/dash', text: 'dash' }] });
   for (let claimed = await store.claimDue(campaign.id, Date.now(), 1000); claimed.length; claimed = await store.claimDue(campaign.id, Date.now(), 1000)) {
@@ -64,7 +64,7 @@ export async function benchTrack(amount = 60_000) {
   ours.child.kill('SIGTERM');
   await exited;
 
-  const check = openSqliteStore(db);
+  const check = await openSqliteStore(db);
   const stored = await check.trackingRows();
   await check.close();
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// briefcast is written in TypeScript and run with tsx, so there is no compile step to forget.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/index.ts');
+// The compiled CLI (lib/, built at install by `npm run build`); `npm run dev -- …` runs the sources with tsx.
+try {
+  await import('../lib/cli/index.js');
+} catch (error) {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('/lib/cli/index.js')) {
+    console.error('briefcast: not built yet; run npm install (or npm run build) in the briefcast folder');
+    process.exit(2);
+  }
+  throw error;
+}

@@ -2,44 +2,25 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadBriefings, type Briefing } from './briefing/index.js';
-import { isWebAddress, loadConfig, type Config } from './config/index.js';
-import { loadLists, type Agency } from './lists/index.js';
+import type { Briefing } from './briefing/index.js';
+import { isWebAddress } from './config/index.js';
+import { loadProjectBriefings, openProjectBase, type ProjectBase, type ProjectOptions } from './project.js';
 import { hasErrors, type Problem } from './problem.js';
 import { compileTemplates, createRenderContext, renderArchive, renderBriefing, renderFeed, TemplateError, type Rendered, type Templates } from './render/index.js';
 
-export interface ProjectOptions {
-  /** The project folder: briefcast.yml, briefings/, lists/, templates/. */
-  root?: string;
-  baseUrl?: string;
-  drafts?: boolean;
-}
+export type { ProjectOptions } from './project.js';
 
-export interface Project {
-  root: string;
-  config: Config;
-  agencies: Agency[];
+export interface Project extends ProjectBase {
   templates: Templates;
-  problems: Problem[];
 }
 
-/** Loads what every command shares: the configuration, the agency lists and the compiled layouts. */
+/** The project with its compiled layouts: what rendering needs (MJML is loaded only here). */
 export async function openProject(options: ProjectOptions = {}): Promise<{ project?: Project; problems: Problem[] }> {
-  const root = resolve(options.root ?? '.');
-  const { config, problems } = loadConfig(join(root, 'briefcast.yml'));
-  if (!config) return { problems };
-  if (options.baseUrl) config.base_url = options.baseUrl.replace(/\/+$/, '');
-  const lists = loadLists(join(root, 'lists', 'agencies.yml'));
-  // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
-  problems.push(...lists.problems.filter((p) => p.code === 'ENOLISTS' || p.code === 'EYAML').map((p) => ({ ...p, severity: 'warning' as const })));
-  const logo = config.board.logo?.src;
-  if (logo && !isWebAddress(logo) && !existsSync(join(root, logo))) {
-    problems.push({ code: 'ELOGO', severity: 'error', file: 'briefcast.yml', message: `board.logo.src: no file ${logo} in the project (a path beside briefcast.yml, or an https:// address)` });
-    return { problems };
-  }
+  const { project: base, problems } = openProjectBase(options);
+  if (!base) return { problems };
   try {
-    const templates = await compileTemplates(join(root, 'templates'), { colour: config.board.colour });
-    return { project: { root, config, agencies: lists.agencies, templates, problems }, problems };
+    const templates = await compileTemplates(join(base.root, 'templates'), { colour: base.config.board.colour });
+    return { project: { ...base, templates }, problems };
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     problems.push({ code: 'ETEMPLATE', severity: 'error', file: error.file, line: error.line, message: error.message });
@@ -47,11 +28,7 @@ export async function openProject(options: ProjectOptions = {}): Promise<{ proje
   }
 }
 
-export function loadProjectBriefings(project: Project, options: { drafts?: boolean; files?: string[] } = {}) {
-  const known = project.agencies.length ? project.agencies.map((a) => a.id) : undefined;
-  const loaded = loadBriefings(join(project.root, 'briefings'), { agencies: known }, options.files);
-  return { ...loaded, briefings: loaded.briefings.filter((b) => options.drafts || !b.draft) };
-}
+export { loadProjectBriefings };
 
 export function renderAll(project: Project, briefings: readonly Briefing[]): Rendered[] {
   const ctx = createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])));

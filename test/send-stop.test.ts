@@ -23,7 +23,7 @@ it('Ctrl-C lets messages in flight finish, pauses the campaign and prints how to
     expect(out).toMatch(/campaign 1 paused: \d+ sent/);
     expect(out).toContain('paused: stopped by the user');
     expect(out).toContain('to resume: npx briefcast send children-p --resume');
-    const store = openSqliteStore(join(dir, 'data', 'briefcast.db'));
+    const store = await openSqliteStore(join(dir, 'data', 'briefcast.db'));
     const counts = await store.counts(1);
     expect(counts.sending).toBe(0);
     expect(counts.sent).toBe(sink.received.length);

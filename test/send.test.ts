@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLists, resolveRecipients } from '../src/lists/index.js';
-import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { openSqliteStore } from '../src/store/index.js';
 import { cli, configure, fastSending, policeCsv, tempProject } from './helpers.js';
 import { startSink, type Sink } from './smtp.js';
 
@@ -85,7 +85,7 @@ describe('briefcast send through a real SMTP server', () => {
       if (r.email === 'gone.away@example.org') expect(sink.count(r.email)).toBe(0);
       else expect(sink.count(r.email), r.email).toBe(1);
     }
-    const store = openSqliteStore(join(dir, 'data', 'briefcast.db'));
+    const store = await openSqliteStore(join(dir, 'data', 'briefcast.db'));
     const counts = await store.counts(1);
     expect(counts).toEqual({ queued: 0, sending: 0, sent: 13, failed: 1, suppressed: 0 });
     const [failed] = await store.failures(1);
@@ -200,7 +200,7 @@ describe('bad input to send: one clear line, exit 1, nothing half-written', () =
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(join(dir, 'outbox'))).toBe(false);
       if (existsSync(join(dir, 'data', 'briefcast.db'))) {
-        const store = openSqliteStore(join(dir, 'data', 'briefcast.db'));
+        const store = await openSqliteStore(join(dir, 'data', 'briefcast.db'));
         expect(await store.campaigns()).toEqual([]);
         await store.close();
       }

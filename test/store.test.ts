@@ -10,7 +10,7 @@ const adapters: [string, () => Promise<{ store: Store; reopen(): Promise<Store>;
     'SQLite',
     async () => {
       const path = join(mkdtempSync(join(tmpdir(), 'briefcast-store-')), 'test.db');
-      return { store: openSqliteStore(path), reopen: async () => openSqliteStore(path), drop: async () => undefined };
+      return { store: await openSqliteStore(path), reopen: () => openSqliteStore(path), drop: async () => undefined };
     },
   ],
   [

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { createDashboard } from '../src/report/index.js';
-import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { openSqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/index.js';
 import { createTokens, loadSecret, type Tokens } from '../src/tokens/index.js';
 import { createTrackServer, type TrackServer } from '../src/track/index.js';
@@ -19,7 +19,7 @@ export interface Tracking {
 /** The real tracking server, in-process, on the project's own database and secret. */
 export async function startTracking(dir: string, options: { webRoot?: string; dashboardKey?: string } = {}): Promise<Tracking> {
   const config = loadConfig(join(dir, 'briefcast.yml')).config!;
-  const store = openSqliteStore(join(dir, 'data', 'briefcast.db'));
+  const store = await openSqliteStore(join(dir, 'data', 'briefcast.db'));
   const tokens = createTokens(loadSecret(dir));
   const track = createTrackServer({
     webRoot: options.webRoot ?? join(dir, 'dist', 'web'),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadLists } from '../lists/index.js';
 import type { Store } from '../store/index.js';
-import { openStoreOrFail } from './serve.js';
+import { openStoreOrFail } from './store.js';
 import { fail, report, table } from './output.js';
 
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {

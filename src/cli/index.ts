@@ -1,19 +1,22 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { build, loadProjectBriefings, openProject } from '../build.js';
 import { ProblemsError } from '../problem.js';
-import { briefingJsonSchema, lintBriefing } from '../briefing/index.js';
-import { writeFileSync } from 'node:fs';
-import { doctorCommand, migrateCommand } from './doctor.js';
-import { newCommand } from './new.js';
-import { previewCommand, watchBuild } from './preview.js';
-import { campaignsCommand, listsCommand } from './campaigns.js';
 import { fail, report } from './output.js';
-import { purgeCommand, reportCommand } from './report.js';
-import { sendCommand } from './send.js';
-import { serveCommand } from './serve.js';
+
+// Each command loads its stage when it runs, so that `--help` or `lists` never pays for MJML,
+// unified or pg.
+const doctor = () => import('./doctor.js');
+const send = () => import('./send.js');
+const serve = () => import('./serve.js');
+const reports = () => import('./report.js');
+const campaigns = () => import('./campaigns.js');
+const preview = () => import('./preview.js');
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('briefcast')
   .description('Case review learning as "5 min briefing" emails and web pages: write, send, and show they were read.')
+  .version(version, '-V, --version', 'the version of briefcast')
   .showHelpAfterError('(run briefcast --help for the commands)');
 
 program
@@ -22,7 +25,9 @@ program
   .argument('[files...]', 'briefing files (default: every file in briefings/)')
   .option('--strict', 'treat warnings as errors')
   .action(async (files: string[], options: { strict?: boolean }) => {
-    const { project, problems } = await openProject();
+    const { openProjectBase, loadProjectBriefings } = await import('../project.js');
+    const { lintBriefing } = await import('../briefing/index.js');
+    const { project, problems } = openProjectBase();
     if (!project) fail(problems);
     const loaded = loadProjectBriefings(project, { drafts: true, files: files.length ? files : undefined });
     const settings = { label: project.config.banner_label, wordsPerMinute: project.config.reading_wpm };
@@ -38,18 +43,20 @@ program
   .command('new')
   .description('start a briefing: briefings/<slug>.md with every field filled in as an example')
   .argument('<title>', 'the title, e.g. "Learning from Serious Case Reviews – Child Q"')
-  .action(newCommand);
+  .action(async (title: string) => (await import('./new.js')).newCommand(title));
 
 program
   .command('schema')
   .description('write briefing.schema.json (from the zod schema) for editors that validate frontmatter')
   .option('--out <file>', 'where to write it', 'briefing.schema.json')
-  .action((options: { out: string }) => {
+  .action(async (options: { out: string }) => {
+    const { briefingJsonSchema } = await import('../briefing/index.js');
     writeFileSync(options.out, JSON.stringify(briefingJsonSchema(), null, 2) + '\n');
     console.log(`wrote ${options.out}`);
   });
 
 async function runBuild(options: { out?: string; baseUrl?: string; drafts?: boolean }) {
+  const { build } = await import('../build.js');
   const result = await build(options);
   if (report(result.problems) || !result.ok) {
     console.error(`build failed; ${result.out} was left as it was`);
@@ -70,7 +77,7 @@ program
   .option('--watch', 'keep building: re-render what changes')
   .action(async (options: { out: string; baseUrl?: string; drafts?: boolean; watch?: boolean }) => {
     const result = await runBuild(options);
-    if (options.watch && result.ok) await watchBuild(result.out, options);
+    if (options.watch && result.ok) await (await preview()).watchBuild(result.out, options);
   });
 
 program
@@ -78,7 +85,7 @@ program
   .description('live preview: the email at desktop and phone width, the text part and the web page, reloaded on save')
   .argument('[slug]', 'open this briefing')
   .addOption(new Option('--port <port>', 'port').default(4100).argParser(Number))
-  .action(previewCommand);
+  .action(async (slug: string | undefined, options: { port: number }) => (await preview()).previewCommand(slug, options));
 
 program
   .command('start')
@@ -87,7 +94,7 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .action(async (options: { port: number; host: string }) => {
     const result = await runBuild({});
-    if (result.ok) await serveCommand(options);
+    if (result.ok) await (await serve()).serveCommand(options);
   });
 
 program
@@ -96,7 +103,7 @@ program
   .addOption(new Option('--port <port>', 'port').default(4000).argParser(Number))
   .option('--host <host>', 'address to listen on (anything but 127.0.0.1 is reachable from other machines)', '127.0.0.1')
   .option('--out <dir>', 'the build folder', 'dist')
-  .action(serveCommand);
+  .action(async (options) => (await serve()).serveCommand(options));
 
 program
   .command('report')
@@ -107,27 +114,27 @@ program
   .option('--chase <days>', 'list who has not acknowledged this many days after delivery')
   .option('--csv', 'CSV: the agency table, or the chase list with --chase')
   .option('--json', 'everything as JSON')
-  .action(reportCommand);
+  .action(async (slug, options) => (await reports()).reportCommand(slug, options));
 
 program
   .command('migrate')
   .description('apply database migrations (they also run at start)')
-  .action(migrateCommand);
+  .action(async () => (await doctor()).migrateCommand());
 
 program
   .command('doctor')
   .description('check the database, SMTP server, secret, base URL and site; one line each')
-  .action(doctorCommand);
+  .action(async () => (await doctor()).doctorCommand());
 
 program
   .command('purge')
   .description('delete tracking events older than retention_days')
-  .action(purgeCommand);
+  .action(async () => (await reports()).purgeCommand());
 
 program
   .command('lists')
   .description('agencies, recipient counts and problems in the lists')
-  .action(listsCommand);
+  .action(async () => (await campaigns()).listsCommand());
 
 program
   .command('send')
@@ -143,13 +150,13 @@ program
   .option('--remind', 'remind those who have not acknowledged (a campaign of its own, linked to the first)')
   .option('--after <duration>', 'with --remind: only those who received it this long ago (14d, 36h)', '14d')
   .option('--worker', 'with --resume: one of several senders draining an existing campaign (shared DATABASE_URL)')
-  .action(sendCommand);
+  .action(async (slug, options) => (await send()).sendCommand(slug, options));
 
 program
   .command('campaigns')
   .description('campaigns with counts by state; with an id, its failed deliveries and their SMTP responses')
   .argument('[id]', 'a campaign id')
-  .action(campaignsCommand);
+  .action(async (id) => (await campaigns()).campaignsCommand(id));
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { agencyCsv, campaignReport, chaseCsv, reportText } from '../report/index.js';
 import { fail } from './output.js';
-import { openStoreOrFail } from './serve.js';
+import { openStoreOrFail } from './store.js';
 
 export interface ReportCliOptions {
   agency?: string;

@@ -8,8 +8,8 @@ import type { Agency } from '../lists/index.js';
 import { dateLabel, type Rendered } from '../render/index.js';
 import { createComposer, dryRunTransport, outboxTransport, parseAfter, planCampaign, planReminder, runCampaign, smtpTransport, type Progress, type Transport } from '../send/index.js';
 import type { Campaign, NewCampaign, Store } from '../store/index.js';
-import { openStoreOrFail } from './serve.js';
-import { openSqliteStore } from '../store/sqlite/store.js';
+import { openStoreOrFail } from './store.js';
+import { openSqliteStore } from '../store/index.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { confirm, fail, report, today } from './output.js';
 
@@ -208,7 +208,7 @@ export async function sendCommand(target: string, options: SendOptions): Promise
     }
 
     // A dry run plans into a throw-away database, so it writes nothing that a real send would find.
-    const runStore = options.dryRun ? openSqliteStore(':memory:') : store;
+    const runStore = options.dryRun ? await openSqliteStore(':memory:') : store;
     const campaign = await prepared.start(runStore);
     const transport = options.dryRun ? dryRunTransport() : transportFor(project.root, campaign.id, config.send);
     if (!options.dryRun) console.log(`campaign ${campaign.id}`);

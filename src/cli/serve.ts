@@ -3,19 +3,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openProject } from '../build.js';
 import { createDashboard } from '../report/index.js';
-import { openStore, StoreError, type Store } from '../store/index.js';
+import { openStoreOrFail } from './store.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { createTrackServer } from '../track/index.js';
 import { fail } from './output.js';
-
-export async function openStoreOrFail(root: string): Promise<Store> {
-  try {
-    return await openStore(root);
-  } catch (error) {
-    if (error instanceof StoreError) fail(error.message, error.code);
-    throw error;
-  }
-}
 
 export interface ServeOptions {
   port: number;

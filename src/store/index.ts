@@ -1,11 +1,17 @@
 import { join } from 'node:path';
-import { openPostgresStore } from './postgres/store.js';
-import { openSqliteStore } from './sqlite/store.js';
 import { StoreError, type Store } from './store.js';
 
 export { StoreError, type Store } from './store.js';
 export type * from './types.js';
-export { openSqliteStore, openPostgresStore };
+
+// Each adapter loads its driver only when opened: no pg without DATABASE_URL.
+export async function openSqliteStore(path: string): Promise<Store> {
+  return (await import('./sqlite/store.js')).openSqliteStore(path);
+}
+
+export async function openPostgresStore(url: string): Promise<Store> {
+  return (await import('./postgres/store.js')).openPostgresStore(url);
+}
 
 /**
  * The database named by DATABASE_URL (postgres://… for several machines, sqlite:path), or
