@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchBuild } from './build.js';
+import { benchCli } from './cli.js';
 import { benchPreview } from './preview.js';
 import { benchSend } from './send.js';
 import { benchTrack } from './track.js';
@@ -11,6 +12,7 @@ const path = join(import.meta.dirname, 'results.json');
 const results: Record<string, unknown> = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
 const wanted = process.argv.slice(2);
 const benches: Record<string, () => Promise<unknown>> = {
+  cli: () => benchCli(),
   build: () => benchBuild(),
   preview: () => benchPreview(),
   send: () => benchSend(),

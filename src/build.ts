@@ -6,7 +6,10 @@ import type { Briefing } from './briefing/index.js';
 import { isWebAddress } from './config/index.js';
 import { loadProjectBriefings, openProjectBase, type ProjectBase, type ProjectOptions } from './project.js';
 import { hasErrors, type Problem } from './problem.js';
-import { compileTemplates, createRenderContext, renderArchive, renderBriefing, renderFeed, TemplateError, type Rendered, type Templates } from './render/index.js';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { RenderJob } from './build-worker.js';
+import { compileTemplates, createRenderContext, renderArchive, renderBriefing, renderFeed, TemplateError, toPage, type Page, type Rendered, type Templates } from './render/index.js';
 
 export type { ProjectOptions } from './project.js';
 
@@ -35,6 +38,37 @@ export function renderAll(project: Project, briefings: readonly Briefing[]): Ren
   return briefings.map((b) => renderBriefing(b, ctx));
 }
 
+/** Below this many briefings a render thread costs more to start than it saves. */
+const PARALLEL_FROM = 48;
+
+// Under vitest the sources run as TypeScript, which a worker thread cannot load: it runs the
+// compiled copy (lib/, built before the tests), and where there is none the build stays on one thread.
+const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../lib/build-worker.js' : './build-worker.js', import.meta.url);
+
+/**
+ * Renders the site's pages on every core: this thread takes one share, a worker thread each of
+ * the others, all from the layouts MJML compiled once. Pages come back in the briefings' order.
+ */
+export async function renderPages(project: Project, briefings: readonly Briefing[]): Promise<{ pages: Page[]; threads: number }> {
+  const threads = Math.min(availableParallelism(), Math.floor(briefings.length / (PARALLEL_FROM / 2)));
+  if (threads < 2 || !existsSync(workerFile)) return { pages: renderAll(project, briefings).map(toPage), threads: 1 };
+  const size = Math.ceil(briefings.length / threads);
+  const shares = Array.from({ length: threads }, (_, i) => briefings.slice(i * size, (i + 1) * size));
+  const agencyNames = project.agencies.map((a): [string, string] => [a.id, a.name]);
+  const others = shares.slice(1).map(
+    (share) =>
+      new Promise<Page[]>((done, failed) => {
+        const job: RenderJob = { templatesDir: join(project.root, 'templates'), config: project.config, agencyNames, mjml: project.templates.mjml, briefings: share };
+        const worker = new Worker(workerFile, { workerData: job });
+        worker.once('message', done);
+        worker.once('error', failed);
+        worker.once('exit', (code) => failed(new Error(`render thread stopped (exit ${code})`)));
+      }),
+  );
+  const own = renderAll(project, shares[0]!).map(toPage);
+  return { pages: [own, ...(await Promise.all(others))].flat(), threads };
+}
+
 /** One briefing by slug, rendered, or a problem naming the slugs there are. */
 export function renderBySlug(project: Project, slug: string): { rendered?: Rendered; problems: Problem[] } {
   const loaded = loadProjectBriefings(project, { drafts: false });
@@ -51,7 +85,9 @@ export function renderBySlug(project: Project, slug: string): { rendered?: Rende
 export interface BuildResult {
   ok: boolean;
   problems: Problem[];
-  rendered: Rendered[];
+  rendered: Page[];
+  /** How many threads rendered the pages. */
+  threads: number;
   out: string;
   ms: number;
 }
@@ -66,7 +102,7 @@ export interface ManifestEntry {
   hash: string;
 }
 
-export function manifestEntry(r: Rendered): ManifestEntry {
+export function manifestEntry(r: Page): ManifestEntry {
   const b = r.briefing;
   return { slug: b.slug, title: b.title, date: b.date, agencies: b.agencies, lessons: b.lessons.map((l) => ({ n: l.n, text: l.markdown, ...(l.agencies ? { agencies: l.agencies } : {}) })), links: r.links, hash: r.hash };
 }
@@ -75,7 +111,7 @@ export function manifestEntry(r: Rendered): ManifestEntry {
 const minisearchUmd = join(dirname(createRequire(import.meta.url).resolve('minisearch')), '..', 'umd', 'index.js');
 
 /** Writes every output of the site into `dir`; the writes overlap, as each is small. */
-export async function writeSite(dir: string, project: Project, rendered: readonly Rendered[], builtAt = new Date()): Promise<void> {
+export async function writeSite(dir: string, project: Project, rendered: readonly Page[], builtAt = new Date()): Promise<void> {
   await mkdir(join(dir, 'web', 'assets'), { recursive: true });
   await mkdir(join(dir, 'email'), { recursive: true });
   const writes: Promise<void>[] = [];
@@ -93,7 +129,7 @@ export async function writeSite(dir: string, project: Project, rendered: readonl
 }
 
 /** The files that list every briefing (archive, feed, manifest), as paths under the build folder with their content. */
-export function siteIndex(project: Project, rendered: readonly Rendered[], builtAt: Date): [string, string][] {
+export function siteIndex(project: Project, rendered: readonly Page[], builtAt: Date): [string, string][] {
   const { config, templates, agencies } = project;
   const manifest = { generated: builtAt.toISOString(), base_url: config.base_url, briefings: rendered.map(manifestEntry) };
   return [
@@ -113,13 +149,13 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
   const out = resolve(root, options.out ?? 'dist');
   const opened = await openProject(options);
   const problems = [...opened.problems];
-  const done = (ok: boolean, rendered: Rendered[] = []): BuildResult => ({ ok, problems, rendered, out, ms: performance.now() - started });
+  const done = (ok: boolean, rendered: Page[] = [], threads = 1): BuildResult => ({ ok, problems, rendered, threads, out, ms: performance.now() - started });
   if (!opened.project) return done(false);
   const loaded = loadProjectBriefings(opened.project, options);
   problems.push(...loaded.problems);
   if (hasErrors(problems)) return done(false);
 
-  const rendered = renderAll(opened.project, loaded.briefings);
+  const { pages: rendered, threads } = await renderPages(opened.project, loaded.briefings);
   const temp = `${out}.tmp-${process.pid}`;
   const old = `${out}.old-${process.pid}`;
   rmSync(temp, { recursive: true, force: true });
@@ -136,5 +172,5 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
     problems.push({ code: 'EWRITE', severity: 'error', file: out, message: `cannot write the build: ${(error as Error).message}` });
     return done(false);
   }
-  return done(true, rendered);
+  return done(true, rendered, threads);
 }

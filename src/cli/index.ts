@@ -64,7 +64,7 @@ async function runBuild(options: { out?: string; baseUrl?: string; drafts?: bool
     return result;
   }
   for (const r of result.rendered) console.log(`  ${r.briefing.slug}  (${r.briefing.lessons.length} lessons, ${r.words} words)`);
-  console.log(`built ${result.rendered.length} briefing${result.rendered.length === 1 ? '' : 's'} into ${result.out} in ${Math.round(result.ms)} ms`);
+  console.log(`built ${result.rendered.length} briefing${result.rendered.length === 1 ? '' : 's'} into ${result.out} in ${Math.round(result.ms)} ms${result.threads > 1 ? ` on ${result.threads} threads` : ''}`);
   return result;
 }
 

@@ -40,6 +40,13 @@ export interface Rendered {
   agencyNames: string[];
 }
 
+/** What the site (page, archive, feed, manifest) needs of a rendered briefing: plain data, so a worker thread can hand it over. */
+export type Page = Omit<Rendered, 'email' | 'reminder'>;
+
+export function toPage({ email: _email, reminder: _reminder, ...page }: Rendered): Page {
+  return page;
+}
+
 export interface RenderContext {
   config: Config;
   templates: Templates;

@@ -1,12 +1,12 @@
 import MiniSearch from 'minisearch';
 import type { Config } from '../config/index.js';
-import { boardView, dateLabel, pageUrl, type Rendered } from './render.js';
+import { boardView, dateLabel, pageUrl, type Page } from './render.js';
 import type { Templates } from './templates.js';
 
 /** MiniSearch must load the index with the options it was built with; the page gets the same. */
 const searchOptions = { fields: ['title', 'review', 'summary', 'text', 'tags'], idField: 'slug' };
 
-const newestFirst = (a: Rendered, b: Rendered) =>
+const newestFirst = (a: Page, b: Page) =>
   (b.briefing.date ?? '').localeCompare(a.briefing.date ?? '') || a.briefing.title.localeCompare(b.briefing.title);
 
 
@@ -16,7 +16,7 @@ export interface AgencyRef {
 }
 
 /** The archive page: every briefing, newest first, filterable by agency and theme, searchable offline. */
-export function renderArchive(all: readonly Rendered[], config: Config, templates: Templates, agencies: readonly AgencyRef[]): string {
+export function renderArchive(all: readonly Page[], config: Config, templates: Templates, agencies: readonly AgencyRef[]): string {
   const list = [...all].sort(newestFirst);
   const search = new MiniSearch(searchOptions);
   search.addAll(
@@ -52,7 +52,7 @@ function atomDate(date: string | undefined, fallback: string): string {
   return `${date.length === 7 ? `${date}-01` : date}T00:00:00Z`;
 }
 
-export function renderFeed(all: readonly Rendered[], config: Config, templates: Templates, builtAt: Date): string {
+export function renderFeed(all: readonly Page[], config: Config, templates: Templates, builtAt: Date): string {
   const list = [...all].sort(newestFirst);
   const now = builtAt.toISOString().replace(/\.\d+Z$/, 'Z');
   const entries = list.map((r) => ({

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
-import mjml2html from 'mjml';
 
 export type Fill = (context: object) => string;
 
@@ -17,6 +16,13 @@ export interface Templates {
   feed: Fill;
   /** How many times MJML compiled a layout for this build: once per MJML template (email and reminder). */
   mjmlCompiles: number;
+  mjml: CompiledMjml;
+}
+
+/** MJML's output for the two email layouts: what a worker thread needs to skip compiling them again. */
+export interface CompiledMjml {
+  email: string;
+  reminder: string;
 }
 
 export class TemplateError extends Error {
@@ -34,7 +40,7 @@ export class TemplateError extends Error {
  * Compiles every layout once: MJML to HTML (the slow step), then Handlebars over the result,
  * so filling in a briefing or a reader is string work only.
  */
-export async function compileTemplates(dir: string, board: Readonly<Record<string, string>> = {}): Promise<Templates> {
+export async function compileTemplates(dir: string, board: Readonly<Record<string, string>> = {}, compiled?: CompiledMjml): Promise<Templates> {
   const hbs = Handlebars.create();
   // A project's templates/ overrides briefcast's own, file by file; what it lacks comes from ours.
   const layers = [builtIn, dir];
@@ -58,6 +64,7 @@ export async function compileTemplates(dir: string, board: Readonly<Record<strin
 
   let mjmlCompiles = 0;
   const compileMjml = async (file: string): Promise<string> => {
+    const { default: mjml2html } = await import('mjml');
     // MJML validates attribute values such as colours, so board-wide values go in before it compiles.
     const source = read(file).replace(/\{\{(\w+)\}\}/g, (all, name: string) => board[name] ?? all);
     try {
@@ -68,7 +75,7 @@ export async function compileTemplates(dir: string, board: Readonly<Record<strin
       throw new TemplateError(join(dir, file), `MJML: ${details?.message ?? (error as Error).message}`, details?.line);
     }
   };
-  const [emailHtml, reminderHtml] = await Promise.all([compileMjml('email.mjml.hbs'), compileMjml('reminder.mjml.hbs')]);
+  const [emailHtml, reminderHtml] = compiled ? [compiled.email, compiled.reminder] : await Promise.all([compileMjml('email.mjml.hbs'), compileMjml('reminder.mjml.hbs')]);
 
   return {
     email: compile(emailHtml, 'email.mjml.hbs'),
@@ -78,6 +85,7 @@ export async function compileTemplates(dir: string, board: Readonly<Record<strin
     web: compile(read('web.html.hbs'), 'web.html.hbs'),
     archive: compile(read('archive.html.hbs'), 'archive.html.hbs'),
     feed: compile(read('feed.xml.hbs'), 'feed.xml.hbs'),
+    mjml: { email: emailHtml, reminder: reminderHtml },
     get mjmlCompiles() {
       return mjmlCompiles;
     },

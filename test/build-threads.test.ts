@@ -1,0 +1,25 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { generateProject } from '../bench/generate.js';
+import { build, loadProjectBriefings, openProject, renderAll } from '../src/build.js';
+
+const dir = generateProject(60);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('a build of many briefings renders on every core, and every page is what one thread renders', async () => {
+  const result = await build({ root: dir });
+  expect(result.ok).toBe(true);
+  expect(result.threads).toBe(Math.min(2, availableParallelism()));
+  const { project } = await openProject({ root: dir });
+  const { briefings } = loadProjectBriefings(project!);
+  const alone = renderAll(project!, briefings);
+  expect(result.rendered.map((r) => r.briefing.slug)).toEqual(alone.map((r) => r.briefing.slug));
+  for (const r of alone) {
+    expect(readFileSync(join(dir, 'dist', 'web', r.briefing.slug, 'index.html'), 'utf8')).toBe(r.web);
+    expect(readFileSync(join(dir, 'dist', 'email', `${r.briefing.slug}.txt`), 'utf8')).toBe(r.plain.text);
+  }
+  const manifest = JSON.parse(readFileSync(join(dir, 'dist', 'manifest.json'), 'utf8')) as { briefings: { hash: string }[] };
+  expect(manifest.briefings.map((b) => b.hash)).toEqual(alone.map((r) => r.hash));
+});
