@@ -68,7 +68,7 @@ it('a manager opens the email, clicks a lesson link, reads the web page and ackn
   }
   expect(report.total).toMatchObject({ recipients: 13, delivered: 13, opened: 1, clicked: 1, viewed: 1, acknowledged: 1, shared: 9 });
   const dash = report.links.find((l: { url: string }) => l.url === 'https://www.example.org/safelives/dash-risk-checklist');
-  expect(dash).toMatchObject({ lesson: 11, human: 1, machine: 0 });
+  expect(dash).toMatchObject({ lesson: 11, clicks: 1, people: 1, machine: 0 });
   expect(report.machine).toEqual([]);
   expect(report.chase.people.map((p: { email: string }) => p.email)).not.toContain('jo.bloggs@example.org');
 });

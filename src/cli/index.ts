@@ -107,13 +107,15 @@ program
 
 program
   .command('report')
-  .description('engagement per agency and per lesson for the latest campaign of a briefing')
-  .argument('<slug>', 'the briefing')
+  .description('engagement per agency and per lesson for the latest campaign of a briefing, or every briefing sent in a period')
+  .argument('[slug]', 'the briefing (not needed with --from/--to)')
   .option('--agency <id>', 'only this agency')
   .option('--campaign <id>', 'another campaign of this briefing')
   .option('--chase <days>', 'list who has not acknowledged this many days after delivery')
   .option('--csv', 'CSV: the agency table, or the chase list with --chase')
   .option('--json', 'everything as JSON')
+  .option('--from <day>', 'a period for the yearly report: every briefing sent from this day (YYYY-MM-DD)')
+  .option('--to <day>', 'to this day, included (YYYY-MM-DD)')
   .action(async (slug, options) => (await reports()).reportCommand(slug, options));
 
 program

@@ -1,7 +1,8 @@
 import { loadLists } from '../lists/index.js';
 import { join } from 'node:path';
-import { loadConfig } from '../config/index.js';
-import { agencyCsv, campaignReport, chaseCsv, reportText } from '../report/index.js';
+import { loadBriefings } from '../briefing/index.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { agencyCsv, campaignReport, chaseCsv, periodCsv, periodReport, periodText, reportText } from '../report/index.js';
 import { fail } from './output.js';
 import { openStoreOrFail } from './store.js';
 
@@ -11,13 +12,19 @@ export interface ReportCliOptions {
   json?: boolean;
   chase?: string;
   campaign?: string;
+  from?: string;
+  to?: string;
 }
 
-export async function reportCommand(slug: string, options: ReportCliOptions): Promise<void> {
+const day = /^\d{4}-\d{2}-\d{2}$/;
+
+export async function reportCommand(slug: string | undefined, options: ReportCliOptions): Promise<void> {
   const { config, problems } = loadConfig(join(process.cwd(), 'briefcast.yml'));
   if (!config) fail(problems);
   const lists = loadLists(join(process.cwd(), 'lists', 'agencies.yml'));
   const agencyNames = new Map(lists.agencies.map((a) => [a.id, a.name]));
+  if (options.from || options.to) return periodCommand(config, agencyNames, options);
+  if (!slug) fail('name a briefing (briefcast report <slug>), or a period with --from and --to');
   if (options.agency && !agencyNames.has(options.agency)) fail(`--agency ${options.agency}: unknown agency (known: ${[...agencyNames.keys()].join(', ')})`);
   const chaseDays = options.chase === undefined ? undefined : Number.parseInt(options.chase, 10);
   if (chaseDays !== undefined && (!Number.isInteger(chaseDays) || chaseDays < 0)) fail(`--chase ${options.chase}: expected a number of days`);
@@ -42,6 +49,25 @@ export async function purgeCommand(): Promise<void> {
   try {
     const n = await store.purge(Date.now() - config.retention_days * 86_400_000);
     console.log(`deleted ${n} tracking rows older than ${config.retention_days} days`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `report --from … --to …`: every briefing sent in a period, for the board's yearly report. */
+async function periodCommand(config: Config, agencyNames: ReadonlyMap<string, string>, options: ReportCliOptions): Promise<void> {
+  const { from, to } = options;
+  if (!from || !day.test(from) || !to || !day.test(to)) fail('--from and --to: both days, as YYYY-MM-DD (e.g. --from 2026-04-01 --to 2027-03-31)');
+  if (from > to) fail(`--from ${from} is after --to ${to}`);
+  // Themes come from the briefings themselves; a briefing since removed simply has none.
+  const { briefings } = loadBriefings(join(process.cwd(), 'briefings'));
+  const tags = new Map(briefings.map((b) => [b.slug, b.tags]));
+  const store = await openStoreOrFail(process.cwd());
+  try {
+    const report = await periodReport(store, { from, to }, { tracking: config.tracking, agencyNames, tagsOf: (slug) => tags.get(slug) ?? [] });
+    if (options.json) console.log(JSON.stringify(report, null, 2));
+    else if (options.csv) process.stdout.write(periodCsv(report));
+    else console.log(periodText(report));
   } finally {
     await store.close();
   }

@@ -74,8 +74,8 @@ tfoot th, tfoot td { font-weight: bold; background: #f2f2f2; }
 export function dashboardPage(config: Config, report: Report, chaseDays: number): string {
   const c = report.campaign;
   const links = report.links.length
-    ? `<table><caption>Clicks per lesson and link (people; machines apart)</caption><thead><tr><th scope="col">Link</th><th scope="col">Lesson</th><th scope="col">Clicks</th><th scope="col">Machine</th></tr></thead><tbody>${report.links
-        .map((l) => `<tr><td>${e(l.text || l.url)}</td><td>${l.lesson ?? ''}</td><td>${l.human}</td><td>${l.machine}</td></tr>`)
+    ? `<table><caption>Clicks per lesson and link (machines apart)</caption><thead><tr><th scope="col">Link</th><th scope="col">Lesson</th><th scope="col">People</th><th scope="col">Clicks</th><th scope="col">Machine</th></tr></thead><tbody>${report.links
+        .map((l) => `<tr><td>${e(l.text || l.url)}</td><td>${l.lesson ?? ''}</td><td>${l.people ?? ''}</td><td>${l.clicks}</td><td>${l.machine}</td></tr>`)
         .join('')}</tbody></table>`
     : '';
   const machine = report.machine.length

@@ -34,7 +34,10 @@ export interface LinkFigures {
   url: string;
   text: string;
   lesson: number | null;
-  human: number;
+  /** Clicks by people (machines apart); a reader who clicked twice counts twice here… */
+  clicks: number;
+  /** …and once here. Null where tracking is aggregate and no click has a reader. */
+  people: number | null;
   machine: number;
 }
 
@@ -129,7 +132,7 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
     }
   }
 
-  const links = new Map((await store.links(campaign.id)).map((l) => [l.n, { n: l.n, url: l.url, text: l.text, lesson: l.lesson ?? null, human: 0, machine: 0 }]));
+  const links = new Map((await store.links(campaign.id)).map((l): [number, LinkFigures] => [l.n, { n: l.n, url: l.url, text: l.text, lesson: l.lesson ?? null, clicks: 0, people: countsPeople ? 0 : null, machine: 0 }]));
   const machine = new Map<string, { kind: string; reason: string; events: number }>();
   for (const c of family) {
     for (const e of await store.eventCounts(c.id)) {
@@ -137,7 +140,11 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
       if (!wanted(agencies)) continue;
       if (e.kind === 'click' && e.link !== null && c.id === campaign.id) {
         const l = links.get(e.link);
-        if (l) l[e.class] += e.n;
+        if (l && e.class === 'machine') l.machine += e.n;
+        else if (l) {
+          l.clicks += e.n;
+          if (l.people !== null) l.people += e.people;
+        }
       }
       if (e.class === 'machine') {
         const key = `${e.kind}\n${e.reason}`;

@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { AgencyFigures, Report } from './figures.js';
+import type { AgencyInPeriod, BriefingInPeriod, PeriodReport } from './period.js';
 
 const columns: [keyof AgencyFigures, string][] = [
   ['name', 'agency'],
@@ -42,8 +43,8 @@ export function reportText(report: Report): string {
   out.push('');
   out.push(table([columns.map(([, h]) => h), ...[...report.agencies, report.total].map((a) => columns.map(([k]) => a[k]))]));
   if (report.links.length) {
-    out.push('', 'Clicks per link (people; machines apart)');
-    out.push(table([['#', 'link', 'lesson', 'clicks', 'machine'], ...report.links.map((l) => [l.n, l.text.slice(0, 50) || l.url.slice(0, 50), l.lesson ?? '', l.human, l.machine])]));
+    out.push('', 'Clicks per link (machines apart)');
+    out.push(table([['#', 'link', 'lesson', 'people', 'clicks', 'machine'], ...report.links.map((l) => [l.n, l.text.slice(0, 50) || l.url.slice(0, 50), l.lesson ?? '', l.people ?? '', l.clicks, l.machine])]));
   }
   out.push('', `Public web page: ${report.page_views.human} anonymous views (${report.page_views.machine} by machines)`);
   if (report.machine.length) {
@@ -54,5 +55,50 @@ export function reportText(report: Report): string {
     out.push('', `Not acknowledged ${report.chase.days} days after delivery: ${report.chase.people.length}`);
     if (report.chase.people.length) out.push(table([['name', 'email', 'agencies', 'opened', 'read'], ...report.chase.people.map((p) => [p.name, p.email, p.agencies.join(' '), p.opened ? 'yes' : 'no', p.viewed ? 'yes' : 'no'])]));
   }
+  return out.join('\n');
+}
+
+const periodColumns = [
+  ['name', 'agency'],
+  ['briefings', 'briefings'],
+  ['delivered', 'delivered'],
+  ['opened', 'opened'],
+  ['viewed', 'read web page'],
+  ['acknowledged', 'acknowledged'],
+  ['acknowledged_pct', 'acknowledged %'],
+] as const satisfies readonly (readonly [keyof AgencyInPeriod, string])[];
+
+const briefingColumns = [
+  ['sent', 'sent'],
+  ['title', 'briefing'],
+  ['delivered', 'delivered'],
+  ['opened', 'opened'],
+  ['viewed', 'read web page'],
+  ['acknowledged', 'acknowledged'],
+  ['acknowledged_pct', 'acknowledged %'],
+] as const satisfies readonly (readonly [keyof BriefingInPeriod, string])[];
+
+/** The period's figures as one CSV: a section per agency, then per briefing, for a spreadsheet. */
+export function periodCsv(report: PeriodReport): string {
+  return stringify([
+    ['per agency', `${report.from} to ${report.to}`],
+    periodColumns.map(([, h]) => h),
+    ...report.agencies.map((a) => periodColumns.map(([k]) => a[k])),
+    [],
+    ['per briefing'],
+    [...briefingColumns.map(([, h]) => h), 'themes'],
+    ...report.briefings.map((b) => [...briefingColumns.map(([k]) => b[k]), b.tags.join(' ')]),
+  ]);
+}
+
+export function periodText(report: PeriodReport): string {
+  const t = report.total;
+  const out = [
+    `Learning briefings sent ${report.from} to ${report.to}: ${t.briefings}; ${t.delivered} messages delivered to ${t.people_reached} people; ${t.acknowledged} acknowledged (${t.acknowledged_pct}%)`,
+  ];
+  if (!report.briefings.length) return out.join('\n');
+  out.push('', table([periodColumns.map(([, h]) => h), ...report.agencies.map((a) => periodColumns.map(([k]) => a[k]))]));
+  out.push('', table([briefingColumns.map(([, h]) => h), ...report.briefings.map((b) => briefingColumns.map(([k]) => b[k]))]));
+  if (report.themes.length) out.push('', `Themes covered: ${report.themes.map((x) => `${x.tag} (${x.briefings})`).join(', ')}`);
   return out.join('\n');
 }

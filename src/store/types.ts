@@ -119,6 +119,8 @@ export interface EventCount {
   reason: string | null;
   link: number | null;
   n: number;
+  /** Distinct deliveries behind the events: people, where tracking is individual. */
+  people: number;
 }
 
 export interface ClaimOptions {

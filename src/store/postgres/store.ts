@@ -231,7 +231,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
         [campaignId],
       ),
     eventCounts: (campaignId) =>
-      all<EventCount>('SELECT agencies, kind, class, reason, link, count(*)::int AS n FROM events WHERE campaign_id = $1 GROUP BY agencies, kind, class, reason, link', [campaignId]),
+      all<EventCount>('SELECT agencies, kind, class, reason, link, count(*)::int AS n, count(DISTINCT delivery_id)::int AS people FROM events WHERE campaign_id = $1 GROUP BY agencies, kind, class, reason, link', [campaignId]),
     acknowledgements: (campaignId) => all<Acknowledgement & { created_at: number }>('SELECT * FROM acknowledgements WHERE campaign_id = $1', [campaignId]),
     async pageViews(slug) {
       const out = { human: 0, machine: 0 };

@@ -116,7 +116,7 @@ export function openSqliteStore(path: string): Store {
        ORDER BY d.seq`,
     ),
     eventCounts: db.prepare<[number], EventCount>(
-      `SELECT agencies, kind, class, reason, link, count(*) AS n FROM events WHERE campaign_id = ?
+      `SELECT agencies, kind, class, reason, link, count(*) AS n, count(DISTINCT delivery_id) AS people FROM events WHERE campaign_id = ?
        GROUP BY agencies, kind, class, reason, link`,
     ),
     acks: db.prepare<[number], Acknowledgement & { created_at: number }>('SELECT * FROM acknowledgements WHERE campaign_id = ?'),
