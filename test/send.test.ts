@@ -40,6 +40,7 @@ describe('briefcast send through a real SMTP server', () => {
     expect(sink.count('ben.carter@example.org')).toBe(1);
 
     const tokens = new Set<string>();
+    const messageIds = new Set<string>();
     for (const { to, mail } of sink.received) {
       expect(mail.subject).toBe('Learning from Serious Case Reviews – Children P');
       expect(mail.from?.value[0]).toEqual({ name: 'Cumbria LSCB', address: 'LSCB@cumbria.gov.uk' });
@@ -50,13 +51,15 @@ describe('briefcast send through a real SMTP server', () => {
       expect(unsubscribe).toMatch(/<http:\/\/localhost:4000\/u\/[A-Za-z0-9_-]+>, <mailto:LSCB@cumbria\.gov\.uk\?subject=/);
       expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
       expect(mail.headerLines.find((h) => h.key === 'list-id')?.line).toContain('<lscb.briefings.cumbria.gov.uk>');
-      expect(mail.messageId).toMatch(/^<1\.[0-9a-f]{24}@cumbria\.gov\.uk>$/);
+      expect(mail.messageId).toMatch(/^<[0-9a-f]{16}\.1\.\d+@cumbria\.gov\.uk>$/);
+      messageIds.add(mail.messageId!);
       const web = /href="(http:\/\/localhost:4000\/b\/children-p\?t=([A-Za-z0-9_-]+))"/.exec(String(mail.html));
       expect(web, 'per-recipient web link').not.toBeNull();
       expect(mail.text).toContain(web![1]);
       tokens.add(web![2]!);
     }
     expect(tokens.size).toBe(13);
+    expect(messageIds.size).toBe(13);
   });
 
   it('survives 451, a 454 burst, a 550 and a dropped connection: one accepted message each, the 550 failed and suppressed', async () => {

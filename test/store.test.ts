@@ -92,7 +92,7 @@ for (const [name, open] of adapters) {
       expect(d.seq).toBe(2);
       await store.markFailed(d.id, '550 no such user');
       expect((await store.failures(c.id)).map((f) => [f.seq, f.attempts, f.last_response])).toEqual([[2, 2, '550 no such user']]);
-      expect(await store.requeueInFlight(c.id)).toBe(2);
+      expect(await store.requeueFailed(c.id)).toBe(1);
     });
 
     it.skipIf(!available)('shares a rate across senders: claims in any one second stay within it', async () => {
