@@ -227,6 +227,8 @@ export interface RunSend {
   tokens: Tokens;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
+  /** How long a locked database is waited for before the run stops (default 60 s). */
+  waitForStoreMs?: number;
   /** Told once, before sending, when another sender is already on the campaign. */
   onJoin?: (sender: string) => void;
   owner?: string;
@@ -239,7 +241,8 @@ export async function runSend(run: RunSend): Promise<Outcome> {
     const owner = run.owner ?? senderId();
     const campaign = (await store.campaign(run.campaign.id))!;
     const inFlight = await store.inFlightOwners(campaign.id);
-    await store.expireOwners(campaign.id, inFlight.filter(deadHere));
+    // Not worth failing the run for: those rows also come back when their lease ends.
+    await store.expireOwners(campaign.id, inFlight.filter(deadHere)).catch(() => 0);
     if (campaign.sender && campaign.sender !== owner && (campaign.sender_until ?? 0) > Date.now() && !deadHere(campaign.sender)) run.onJoin?.(campaign.sender);
     const content = await store.content(campaign.id);
     if (!content.length) throw new Error(`campaign ${campaign.id} has no stored content (it was planned by an older briefcast); start a new one with --again`);
@@ -263,6 +266,7 @@ export async function runSend(run: RunSend): Promise<Outcome> {
       pauseAfterErrors: s.pause_after_errors,
       claim: { leaseMs: s.lease_seconds * 1000, ratePerSecond: s.rate_per_second },
       owner,
+      waitForStoreMs: run.waitForStoreMs,
       signal: run.signal,
       onProgress: run.onProgress,
     });

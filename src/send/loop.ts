@@ -38,8 +38,8 @@ export interface LoopOptions extends RetryPolicy {
   claim: { leaseMs: number; ratePerSecond: number };
   /** This sender: the rows it claims carry it. */
   owner: string;
-  /** How long to keep trying to record a message the server accepted before stopping (default 60 s). */
-  recordForMs?: number;
+  /** How long a store write that failed (a lock held by another process) is retried before the run stops (default 60 s). */
+  waitForStoreMs?: number;
 }
 
 export interface Outcome {
@@ -51,10 +51,24 @@ export interface Outcome {
 
 export function backoff(attempt: number, baseMs: number, random = Math.random): number {
   const exponential = baseMs * 2 ** Math.max(0, attempt - 1);
-  return Math.min(exponential * (0.5 + random()), 60 * 60 * 1000);
+  // Whole milliseconds: the stores keep times as integers.
+  return Math.round(Math.min(exponential * (0.5 + random()), 60 * 60 * 1000));
 }
 
 const message = (error: unknown) => String((error as Error)?.message ?? error);
+
+/** A write retried while the database is locked, up to `waitForStoreMs`; then its error stands. */
+async function patiently<T>(options: Pick<LoopOptions, 'waitForStoreMs'>, write: () => Promise<T>): Promise<T> {
+  const until = performance.now() + (options.waitForStoreMs ?? 60_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (performance.now() >= until) throw error;
+      await sleep(Math.min(1000, 25 * 2 ** attempt));
+    }
+  }
+}
 
 /**
  * Sends every due delivery of a campaign. A row is claimed ('sending', with this sender as its
@@ -65,8 +79,12 @@ const message = (error: unknown) => String((error as Error)?.message ?? error);
 export async function runCampaign(options: LoopOptions): Promise<Outcome> {
   const { store, campaign, owner } = options;
   const leaseMs = options.claim.leaseMs;
-  await store.setCampaignState(campaign.id, 'sending');
-  await store.renewLeases(campaign.id, owner, Date.now() + leaseMs);
+  try {
+    await patiently(options, () => store.setCampaignState(campaign.id, 'sending'));
+    await patiently(options, () => store.renewLeases(campaign.id, owner, Date.now() + leaseMs));
+  } catch (error) {
+    return { state: 'stopped', reason: `the database failed: ${message(error)}`, counts: { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 } };
+  }
   // A slow server must not let a lease lapse while its message is still on the wire.
   const heartbeat = setInterval(() => void store.renewLeases(campaign.id, owner, Date.now() + leaseMs).catch(() => undefined), Math.max(20, leaseMs / 3));
   try {
@@ -97,18 +115,12 @@ async function drain(options: LoopOptions): Promise<Outcome> {
 
   /** Once the server has a message, recording it is retried; it never becomes a second send. */
   const record = async (d: Delivery, response: string, messageId: string) => {
-    const until = performance.now() + (options.recordForMs ?? 60_000);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await store.markSent(d.id, response, messageId);
-        return true;
-      } catch (error) {
-        if (performance.now() >= until) {
-          stoppedFor = `the database did not record a message the server accepted (${message(error)}); it stays in flight`;
-          return false;
-        }
-        await sleep(Math.min(2000, 50 * 2 ** attempt));
-      }
+    try {
+      await patiently(options, () => store.markSent(d.id, response, messageId));
+      return true;
+    } catch (error) {
+      stoppedFor ??= `the database did not record a message the server accepted (${message(error)}); it stays in flight`;
+      return false;
     }
   };
 
@@ -156,7 +168,7 @@ async function drain(options: LoopOptions): Promise<Outcome> {
   const running = () => !signal?.aborted && !pausedFor && !stoppedFor;
   try {
     while (running()) {
-      if (buffer.length === 0) buffer = await store.claimDue(campaign.id, Date.now(), batch, { ...options.claim, owner });
+      if (buffer.length === 0) buffer = await patiently(options, () => store.claimDue(campaign.id, Date.now(), batch, { ...options.claim, owner }));
       if (buffer.length === 0) {
         if (inFlight.size > 0) {
           await Promise.race(inFlight);
