@@ -170,6 +170,15 @@ for (const [name, open] of adapters) {
       expect(problems[0]).toMatchObject({ code: 'ELATE' });
     });
 
+    it.skipIf(!available)('a run that cannot start still closes its transport', async () => {
+      const { store } = await fresh();
+      const c = await store.createCampaign({ slug: 'children-p', title: 'T', content_hash: 'h', agencies: ['police'], recipients: readers(1) });
+      let closed = false;
+      const transport = { description: 'counting', concurrency: 1, send: async () => ({ response: '250' }), close: async () => void (closed = true) };
+      await expect(runSend({ store, campaign: c, config: await sendConfig(), transport, tokens })).rejects.toThrow(/has no stored content/);
+      expect(closed).toBe(true);
+    });
+
     it.skipIf(!available)('Message-IDs never repeat: per install, per campaign and delivery; every proof has its own', async () => {
       const { store } = await fresh();
       const other = await fresh();

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import type { Problem } from '../problem.js';
+import { ProblemsError, type Problem } from '../problem.js';
 import type { Campaign, Store } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { createComposer, senderOf } from './compose.js';
@@ -119,7 +119,6 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
   const { plan, problems } = await planCampaign(store, rendered, src.agencies, {
     agencies: intent.agencies,
     again: intent.again,
-    resume: intent.resume,
     sendBy: intent.sendBy,
     today: intent.today,
   });
@@ -245,7 +244,10 @@ export async function runSend(run: RunSend): Promise<Outcome> {
     await store.expireOwners(campaign.id, inFlight.filter(deadHere)).catch(() => 0);
     if (campaign.sender && campaign.sender !== owner && (campaign.sender_until ?? 0) > Date.now() && !deadHere(campaign.sender)) run.onJoin?.(campaign.sender);
     const content = await store.content(campaign.id);
-    if (!content.length) throw new Error(`campaign ${campaign.id} has no stored content (it was planned by an older briefcast); start a new one with --again`);
+    if (!content.length) {
+      const message = `campaign ${campaign.id} has no stored content (an older briefcast planned it); start a new one with --again`;
+      throw new ProblemsError([{ code: 'ENOCONTENT', severity: 'error', message }]);
+    }
     const compose = createComposer({
       sender: senderOf(config),
       content,

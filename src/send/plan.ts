@@ -31,8 +31,6 @@ export interface SendRequest {
   agencies?: string[];
   /** --again: a new campaign even though this content was sent. */
   again?: boolean;
-  /** --resume: only continue an unfinished campaign. */
-  resume?: boolean;
   /** --send-by, overriding the briefing's send_by. */
   sendBy?: string;
   /** Today, as YYYY-MM-DD (local date of the board office). */
@@ -86,7 +84,6 @@ export async function planCampaign(store: Store, rendered: Rendered, lists: read
     }
     return { plan: { kind: 'resume', campaign: unfinished, counts: await store.counts(unfinished.id) }, problems: [] };
   }
-  if (request.resume && !request.again) return problem('ENORESUME', `no unfinished campaign for "${b.slug}" to resume`);
   if (lastDone && !request.again) {
     const when = new Date(lastDone.updated_at).toISOString().slice(0, 10);
     const what = lastDone.content_hash === rendered.hash ? 'this briefing' : 'an earlier version of this briefing';
