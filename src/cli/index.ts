@@ -142,7 +142,7 @@ program
   .argument('<slug>', 'the briefing (its file name without .md); with --worker, a campaign id or slug')
   .option('--agency <ids...>', 'only these agencies')
   .option('--yes', 'do not ask for confirmation')
-  .option('--dry-run', 'do everything except hand mail over; print what would go')
+  .option('--dry-run', 'the real plan against the real database: who would get it, who is skipped; sends and records nothing')
   .option('--resume', 'only continue an unfinished campaign')
   .option('--again', 'start a new campaign even though this briefing was sent')
   .option('--test <address>', 'send one proof copy to this address; nothing is recorded')
