@@ -14,7 +14,9 @@ const run = promisify(execFile);
 async function campaign(url: string, n: number, sent = false) {
   const store = await openPostgresStore(url);
   const recipients = Array.from({ length: n }, (_, i) => ({ email: `r${i}@example.org`, name: `R ${i}`, agencies: ['police'] }));
-  const c = await store.createCampaign({ slug: 'children-p', title: 'bench', content_hash: 'x', agencies: ['police'], recipients, links: [{ n: 1, url: 'https://www.example.org/r', text: 'r' }] });
+  const c = await store.createCampaign({ slug: 'children-p', title: 'bench', content_hash: 'x', agencies: ['police'], recipients, links: [{ n: 1, url: 'https://www.example.org/r', text: 'r' }],
+    content: [{ agencies: '*', subject: 'bench', html: { parts: ['<p>Hello ', ', <a href="', '">read</a></p>'], names: ['name', 'link-1'] }, text: { parts: ['Hello ', ': ', ''], names: ['name', 'link-1'] }, web_url: 'https://www.example.org/', tracked: true }],
+  });
   const ids: number[] = [];
   if (sent) {
     for (let batch = await store.claimDue(c.id, Date.now(), 1000); batch.length; batch = await store.claimDue(c.id, Date.now(), 1000)) {

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLists, resolveRecipients } from '../src/lists/index.js';
 import { openSqliteStore } from '../src/store/index.js';
-import { cli, configure, fastSending, policeCsv, tempProject } from './helpers.js';
-import { startSink, type Sink } from './smtp.js';
+import { cli, configure, fastSending, policeCsv, repo, tempProject } from './helpers.js';
+import { startSink, type Policy, type Sink } from './smtp.js';
 
 const sinks: Sink[] = [];
 afterEach(async () => {
@@ -40,6 +40,7 @@ describe('briefcast send through a real SMTP server', () => {
     expect(sink.count('ben.carter@example.org')).toBe(1);
 
     const tokens = new Set<string>();
+    const messageIds = new Set<string>();
     for (const { to, mail } of sink.received) {
       expect(mail.subject).toBe('Learning from Serious Case Reviews – Children P');
       expect(mail.from?.value[0]).toEqual({ name: 'Cumbria LSCB', address: 'LSCB@cumbria.gov.uk' });
@@ -50,13 +51,15 @@ describe('briefcast send through a real SMTP server', () => {
       expect(unsubscribe).toMatch(/<http:\/\/localhost:4000\/u\/[A-Za-z0-9_-]+>, <mailto:LSCB@cumbria\.gov\.uk\?subject=/);
       expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
       expect(mail.headerLines.find((h) => h.key === 'list-id')?.line).toContain('<lscb.briefings.cumbria.gov.uk>');
-      expect(mail.messageId).toMatch(/^<1\.[0-9a-f]{24}@cumbria\.gov\.uk>$/);
+      expect(mail.messageId).toMatch(/^<[0-9a-f]{16}\.1\.\d+@cumbria\.gov\.uk>$/);
+      messageIds.add(mail.messageId!);
       const web = /href="(http:\/\/localhost:4000\/b\/children-p\?t=([A-Za-z0-9_-]+))"/.exec(String(mail.html));
       expect(web, 'per-recipient web link').not.toBeNull();
       expect(mail.text).toContain(web![1]);
       tokens.add(web![2]!);
     }
     expect(tokens.size).toBe(13);
+    expect(messageIds.size).toBe(13);
   });
 
   it('survives 451, a 454 burst, a 550 and a dropped connection: one accepted message each, the 550 failed and suppressed', async () => {
@@ -81,6 +84,8 @@ describe('briefcast send through a real SMTP server', () => {
     sinks.push(sink);
     const run = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: sink.url });
     expect(run.stdout).toMatch(/campaign 1 completed: 13 sent, 1 failed/);
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('  1 address(es) do not exist and are now suppressed: npx briefcast suppressions');
     for (const r of sampleRecipients(dir)) {
       if (r.email === 'gone.away@example.org') expect(sink.count(r.email)).toBe(0);
       else expect(sink.count(r.email), r.email).toBe(1);
@@ -121,14 +126,20 @@ describe('briefcast send through a real SMTP server', () => {
     expect(files.every((f) => /^\d+-[^/]+@example\.org\.eml$/.test(f))).toBe(true);
   });
 
-  it('--dry-run lists what would go and records nothing; --test sends one marked proof and records nothing', async () => {
+  it('--dry-run lists what would go, skipping the suppressed, and records nothing; --test sends one marked proof and records nothing', async () => {
     const dir = tempProject();
     const sink = await startSink();
     sinks.push(sink);
+    expect((await cli(dir, ['suppressions', 'add', 'Jo.Bloggs@example.org', '--reason', 'left the force'])).code).toBe(0);
+    expect((await cli(dir, ['suppressions'])).stdout).toMatch(/jo\.bloggs@example\.org +manual +\d{4}-\d{2}-\d{2} \d{2}:\d{2} +left the force/);
     const dry = await cli(dir, ['send', 'children-p', '--dry-run'], { SMTP_URL: sink.url });
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('would send  Jo Bloggs <jo.bloggs@example.org>  (police)');
-    expect(dry.stdout).toMatch(/dry run: 13 messages would be sent/);
+    expect(dry.stdout).toContain('would skip  Jo Bloggs <jo.bloggs@example.org>  (police)  suppressed');
+    expect(dry.stdout).toContain('would send  Chris Hall <chris.hall@example.org>  (police)');
+    expect(dry.stdout).toMatch(/dry run: 12 messages would be sent, 1 skipped as suppressed; nothing was sent or recorded\n$/);
+    expect(dry.stdout + dry.stderr).not.toMatch(/\/s\b|\bsent \d/);
+    expect((await cli(dir, ['suppressions', 'remove', 'jo.bloggs@example.org'])).code).toBe(0);
+    expect((await cli(dir, ['send', 'children-p', '--dry-run'], { SMTP_URL: sink.url })).stdout).toMatch(/dry run: 13 messages would be sent, 0 skipped/);
     expect(sink.received).toHaveLength(0);
     const proof = await cli(dir, ['send', 'children-p', '--test', 'editor@example.org'], { SMTP_URL: sink.url });
     expect(proof.code).toBe(0);
@@ -136,6 +147,52 @@ describe('briefcast send through a real SMTP server', () => {
     expect(sink.received[0]!.mail.subject).toBe('[Proof] Learning from Serious Case Reviews – Children P');
     const campaigns = await cli(dir, ['campaigns']);
     expect(campaigns.stdout).toContain('no campaigns yet');
+    expect((await cli(dir, ['send', 'children-p', '--test', 'editor@example.org'], { SMTP_URL: sink.url })).code).toBe(0);
+    expect(sink.received[1]!.mail.messageId).not.toBe(sink.received[0]!.mail.messageId);
+  });
+
+  it('--remind --dry-run plans the reminder against the real store and writes nothing', async () => {
+    const dir = tempProject();
+    expect((await cli(dir, ['send', 'children-p', '--yes'])).code).toBe(0);
+    const dry = await cli(dir, ['send', 'children-p', '--remind', '--after', '0d', '--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('13 have not acknowledged after 0d');
+    expect(dry.stdout).toMatch(/dry run: 13 messages would be sent, 0 skipped as suppressed; nothing was sent or recorded/);
+    expect((await cli(dir, ['campaigns'])).stdout).not.toMatch(/reminder/);
+  });
+
+  it('a resume and a worker send what the campaign stored: no briefings folder, no templates, and the renderer never loaded', async () => {
+    const dir = tempProject();
+    configure(dir, fastSending);
+    const rejected = { code: 550, message: '5.7.1 Sender address rejected' };
+    const refuse: Policy = { mailFrom: () => rejected };
+    const sink = await startSink(refuse);
+    sinks.push(sink);
+    const paused = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: sink.url });
+    expect(paused.code).toBe(1);
+    expect(paused.stdout).toContain('paused: the server refused the campaign, not a recipient: 550 5.7.1 Sender address rejected');
+    expect(paused.stdout.trim().split('\n').at(-1)).toBe('  to resume: npx briefcast send children-p --resume');
+    expect((await cli(dir, ['suppressions'])).stdout).toContain('no suppressed addresses');
+
+    rmSync(join(dir, 'briefings'), { recursive: true });
+    rmSync(join(dir, 'templates'), { recursive: true });
+    const noRender = { SMTP_URL: sink.url, NODE_OPTIONS: `--import=${join(repo, 'test', 'fixtures', 'no-render.mjs')}` };
+    // The relay lets five through, then refuses the sender again: the worker sends five and pauses.
+    let allowed = 5;
+    refuse.mailFrom = () => (allowed-- > 0 ? undefined : rejected);
+    const worker = await cli(dir, ['send', '1', '--worker'], noRender);
+    expect(worker.stderr).not.toMatch(/the sender loaded|Error/);
+    expect(worker.stdout).toMatch(/campaign 1 paused: 5 sent/);
+    expect(worker.code).toBe(1);
+    refuse.mailFrom = undefined;
+    const resumed = await cli(dir, ['send', 'children-p', '--resume', '--yes'], noRender);
+    expect(resumed.stderr).not.toMatch(/the sender loaded|Error/);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/campaign 1 completed: 13 sent, 0 failed/);
+    expect(sink.received).toHaveLength(13);
+    expect(new Set(sink.received.map((r) => r.to)).size).toBe(13);
+    expect(String(sink.received[0]!.mail.html)).toContain('Lessons from Children P');
   });
 
   it('refuses to send a completed campaign again without --again, and asks before sending', async () => {

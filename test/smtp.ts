@@ -9,6 +9,10 @@ export interface Received {
 
 /** What the test server answers; return an SMTP error to refuse, or 'drop' to cut the connection mid-DATA. */
 export interface Policy {
+  /** Answers MAIL FROM (the sender); read at each message, so a test may change it midway. */
+  mailFrom?(): { code: number; message: string } | undefined;
+  /** With a login policy the server offers AUTH and the URL carries a user: answer the login. */
+  login?(): { code: number; message: string } | undefined;
   rcpt?(address: string, attempt: number): { code: number; message: string } | undefined;
   data?(to: string, attempt: number): 'drop' | { code: number; message: string } | undefined;
   /** Milliseconds to wait before accepting a message. */
@@ -41,10 +45,20 @@ export async function startSink(policy: Policy = {}): Promise<Sink> {
   };
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    disabledCommands: policy.login ? ['STARTTLS'] : ['AUTH', 'STARTTLS'],
+    allowInsecureAuth: true,
     disableReverseLookup: true,
     logger: false,
     size: 10 * 1024 * 1024,
+    onAuth(_auth, _session, callback) {
+      const refusal = policy.login?.();
+      if (refusal) callback(smtpError(refusal.code, refusal.message));
+      else callback(null, { user: 'board' });
+    },
+    onMailFrom(_address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const refusal = policy.mailFrom?.();
+      callback(refusal ? smtpError(refusal.code, refusal.message) : null);
+    },
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const to = address.address.toLowerCase();
       const attempt = (rcptAttempts.get(to) ?? 0) + 1;
@@ -79,6 +93,6 @@ export async function startSink(policy: Policy = {}): Promise<Sink> {
   });
   server.on('error', () => undefined);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  sink.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}?ignoreTLS=true`;
+  sink.url = `smtp://${policy.login ? 'board:secret@' : ''}127.0.0.1:${(server.server.address() as AddressInfo).port}?ignoreTLS=true`;
   return sink;
 }

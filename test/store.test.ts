@@ -1,26 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openPostgresStore, openSqliteStore, type Store } from '../src/store/index.js';
-import { freshPgUrl, pgReachable } from './pg.js';
-
-const adapters: [string, () => Promise<{ store: Store; reopen(): Promise<Store>; drop(): Promise<void> }>][] = [
-  [
-    'SQLite',
-    async () => {
-      const path = join(mkdtempSync(join(tmpdir(), 'briefcast-store-')), 'test.db');
-      return { store: await openSqliteStore(path), reopen: () => openSqliteStore(path), drop: async () => undefined };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const { url, drop } = await freshPgUrl();
-      return { store: await openPostgresStore(url), reopen: () => openPostgresStore(url), drop };
-    },
-  ],
-];
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { adapters, available as reachable, freshStores } from './stores.js';
+import { repo } from './helpers.js';
 
 const people = (n: number) => Array.from({ length: n }, (_, i) => ({ email: `p${i}@example.org`, name: `P ${i}`, agencies: i % 2 ? ['police'] : ['health', 'police'] }));
 const links = [
@@ -30,19 +11,8 @@ const links = [
 
 for (const [name, open] of adapters) {
   describe(`the store on ${name}`, async () => {
-    const available = name === 'SQLite' || (await pgReachable());
-    const cleanups: (() => Promise<void>)[] = [];
-    afterEach(async () => {
-      for (const c of cleanups.splice(0)) await c();
-    });
-    const fresh = async () => {
-      const s = await open();
-      cleanups.push(async () => {
-        await s.store.close().catch(() => undefined);
-        await s.drop();
-      });
-      return s;
-    };
+    const available = await reachable(name);
+    const fresh = freshStores(open);
 
     it.skipIf(!available)('migrates once, and again is a no-op', async () => {
       const { store, reopen } = await fresh();
@@ -92,7 +62,7 @@ for (const [name, open] of adapters) {
       expect(d.seq).toBe(2);
       await store.markFailed(d.id, '550 no such user');
       expect((await store.failures(c.id)).map((f) => [f.seq, f.attempts, f.last_response])).toEqual([[2, 2, '550 no such user']]);
-      expect(await store.requeueInFlight(c.id)).toBe(2);
+      expect(await store.requeueFailed(c.id)).toBe(1);
     });
 
     it.skipIf(!available)('shares a rate across senders: claims in any one second stay within it', async () => {
@@ -135,6 +105,88 @@ for (const [name, open] of adapters) {
       expect(await store.trackingRows()).toBe(4 + 1 + 2);
       expect(await store.purge(at - 365 * 86_400_000)).toBe(1);
       expect(await store.trackingRows()).toBe(6);
+    });
+
+    it.skipIf(!available)('six processes starting at once on a new database migrate it once, and all open it', async () => {
+      const { url, reopen } = await fresh();
+      const database = name === 'SQLite' ? `sqlite:${url.slice('sqlite:'.length).replace(/test\.db$/, 'new.db')}` : url;
+      const opener = `const { openStore } = await import(${JSON.stringify(`${repo}/lib/store/index.js`)}); const s = await openStore('.', { DATABASE_URL: process.argv[1] }); await s.campaigns(); await s.close();`;
+      const codes = await Promise.all(
+        Array.from({ length: 6 }, () => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', opener, database], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          child.stderr!.on('data', (c) => (err += c));
+          return new Promise<string>((done) => child.on('exit', (code) => done(`${code} ${err}`.trim())));
+        }),
+      );
+      expect(codes).toEqual(Array(6).fill('0'));
+      if (name === 'PostgreSQL') expect(await (await reopen()).campaigns()).toEqual([]);
+    });
+
+    it.skipIf(!available)('takes writes while it streams a campaign\'s deliveries', async () => {
+      const { store } = await fresh();
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: people(1500) });
+      let n = 0;
+      for await (const d of store.deliveries(c.id)) {
+        if (d.seq % 500 === 1) await store.markFailed(d.id, '550', true);
+        n++;
+      }
+      expect(n).toBe(1500);
+      expect((await store.counts(c.id)).failed).toBe(3);
+    });
+
+    it.skipIf(!available)('matches suppressed addresses whatever their case, in any script; skips them at each claim; removes them', async () => {
+      const { store } = await fresh();
+      const c = await store.createCampaign({
+        slug: 's',
+        title: 'T',
+        content_hash: 'h',
+        agencies: 'all',
+        recipients: [{ email: 'ZOË@example.org', name: 'Zoë', agencies: ['police'] }, ...people(3)],
+      });
+      await store.suppress('Zoë@example.org', 'unsubscribed');
+      await store.suppress('P1@EXAMPLE.org', 'manual', 'asked by phone');
+      expect(await store.isSuppressed('ZOË@EXAMPLE.ORG')).toBe(true);
+      const claimed = await store.claimDue(c.id, Date.now(), 10, { owner: 'me' });
+      expect(claimed.map((d) => d.email)).toEqual(['p0@example.org', 'p2@example.org']);
+      expect(await store.counts(c.id)).toMatchObject({ sending: 2, suppressed: 2 });
+      expect((await store.suppressions()).map((s) => [s.email, s.reason, s.detail])).toEqual([
+        ['zoë@example.org', 'unsubscribed', null],
+        ['p1@example.org', 'manual', 'asked by phone'],
+      ]);
+      expect(await store.unsuppress('ZOË@example.org')).toBe(true);
+      expect(await store.unsuppress('ZOË@example.org')).toBe(false);
+      expect(await store.isSuppressed('zoë@example.org')).toBe(false);
+    });
+
+    it.skipIf(!available)('keeps a live sender\'s rows: its renewed lease holds them; a dead owner\'s rows go back at once', async () => {
+      const { store, reopen } = await fresh();
+      const other = await reopen();
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: people(4) });
+      const now = Date.now();
+      const mine = await store.claimDue(c.id, now, 2, { owner: 'a', leaseMs: 1000 });
+      expect(mine.map((d) => d.owner)).toEqual(['a', 'a']);
+      await store.renewLeases(c.id, 'a', now + 10_000);
+      expect((await other.campaign(c.id))!).toMatchObject({ sender: 'a', sender_until: now + 10_000 });
+      // Past the first lease, the rows are still held: they were renewed.
+      expect((await other.claimDue(c.id, now + 5000, 10, { owner: 'b' })).map((d) => d.seq)).toEqual([3, 4]);
+      expect(await other.inFlightOwners(c.id)).toEqual(expect.arrayContaining(['a', 'b']));
+      expect(await other.expireOwners(c.id, ['a'])).toBe(2);
+      expect((await other.claimDue(c.id, now + 5000, 10, { owner: 'b' })).map((d) => d.seq)).toEqual([1, 2]);
+      await store.leaveCampaign(c.id, 'a');
+      expect((await store.campaign(c.id))!.sender).toBeNull();
+    });
+
+    it.skipIf(!available)('stores what a campaign sends, and one random install id that stays', async () => {
+      const { store, reopen } = await fresh();
+      const content = { agencies: '*', subject: 'S', html: { parts: ['<p>', '</p>'], names: ['name'] }, text: { parts: ['', ''], names: ['name'] }, web_url: 'https://x.org/s/', tracked: true };
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: people(1), content: [content] });
+      expect(await store.content(c.id)).toEqual([content]);
+      const id = await store.installId();
+      expect(id).toMatch(/^[0-9a-f]{16}$/);
+      expect(await (await reopen()).installId()).toBe(id);
+      const another = await fresh();
+      expect(await another.store.installId()).not.toBe(id);
     });
   });
 }

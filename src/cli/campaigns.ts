@@ -44,3 +44,22 @@ export async function listsCommand(): Promise<void> {
   console.log(`${lists.agencies.length} agencies, ${people.size} distinct people`);
   if (report(lists.problems)) process.exitCode = 1;
 }
+
+/** `suppressions`, `suppressions add <email> --reason …`, `suppressions remove <email>`. */
+export async function suppressionsCommand(action: string | undefined, email: string | undefined, options: { reason?: string }): Promise<void> {
+  if (action !== undefined && action !== 'add' && action !== 'remove') fail(`suppressions ${action}: expected add or remove`, 'EUSAGE');
+  if (action && !email) fail(`suppressions ${action}: which address?`, 'EUSAGE');
+  if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) fail(`"${email}" is not an email address`, 'EEMAIL');
+  await withStore(async (store) => {
+    if (action === 'add') {
+      await store.suppress(email!, 'manual', options.reason);
+      console.log(`${email} suppressed: no briefing or reminder will be sent to it`);
+    } else if (action === 'remove') {
+      if (!(await store.unsuppress(email!))) fail(`${email} is not suppressed`, 'ENOTSUPPRESSED');
+      console.log(`${email} is no longer suppressed: the next campaign, resume or retry includes it`);
+    } else {
+      const rows = await store.suppressions();
+      console.log(rows.length ? table([['email', 'reason', 'since', 'detail'], ...rows.map((s) => [s.email, s.reason, day(s.created_at), s.detail ?? ''])]) : 'no suppressed addresses');
+    }
+  });
+}

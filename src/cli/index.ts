@@ -144,15 +144,24 @@ program
   .argument('<slug>', 'the briefing (its file name without .md); with --worker, a campaign id or slug')
   .option('--agency <ids...>', 'only these agencies')
   .option('--yes', 'do not ask for confirmation')
-  .option('--dry-run', 'do everything except hand mail over; print what would go')
+  .option('--dry-run', 'the real plan against the real database: who would get it, who is skipped; sends and records nothing')
   .option('--resume', 'only continue an unfinished campaign')
   .option('--again', 'start a new campaign even though this briefing was sent')
   .option('--test <address>', 'send one proof copy to this address; nothing is recorded')
   .option('--send-by <date>', 'do not start or resume after this day (YYYY-MM-DD)')
   .option('--remind', 'remind those who have not acknowledged (a campaign of its own, linked to the first)')
   .option('--after <duration>', 'with --remind: only those who received it this long ago (14d, 36h)', '14d')
-  .option('--worker', 'with --resume: one of several senders draining an existing campaign (shared DATABASE_URL)')
+  .option('--worker', 'one of several senders draining an existing campaign (shared DATABASE_URL); needs no briefings folder')
+  .option('--retry-failed', 'send again the failed messages of the latest campaign (not addresses that do not exist)')
   .action(async (slug, options) => (await send()).sendCommand(slug, options));
+
+program
+  .command('suppressions')
+  .description('addresses that get no briefings (unsubscribed, no such mailbox, or added by hand); add or remove one')
+  .argument('[action]', 'add or remove')
+  .argument('[email]', 'the address')
+  .option('--reason <text>', 'with add: why (kept with the address)')
+  .action(async (action, email, options) => (await campaigns()).suppressionsCommand(action, email, options));
 
 program
   .command('campaigns')

@@ -45,8 +45,8 @@ export const configSchema = z
         max_attempts: z.number().int().min(1).max(20).default(5),
         retry_base_seconds: z.number().positive().default(30),
         pause_after_errors: z.number().int().min(1).default(20),
-        /** With several workers: how long a claimed message is held before others may take it. */
-        lease_seconds: z.number().positive().default(300),
+        /** How long a claimed message is held before another sender may take it; renewed while its sender runs. */
+        lease_seconds: z.number().positive().default(60),
       })
       .prefault({}),
     tracking: z.enum(['individual', 'aggregate', 'off']).default('individual'),

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import { escapeHtml, fill, pageUrl, type Rendered } from '../render/index.js';
+import { escapeHtml, fill } from '../slots.js';
+import type { CampaignContent, CampaignLink } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import type { OutgoingMessage } from './transport.js';
 
@@ -10,72 +11,98 @@ export interface Addressee {
   seq: number;
   email: string;
   name: string;
+  /** The recipient's agency set: which stored content they get. */
+  agencies: string;
+}
+
+/** Who the mail is from and the headers every message carries: from briefcast.yml, read once. */
+export interface Sender {
+  from: { name: string; address: string };
+  replyTo?: string;
+  /** The sender's domain: Message-IDs end in it. */
+  domain: string;
+  listId: string;
+  listName: string;
+  mailtoUnsubscribe: string;
+  /** The tracking server's public address. */
+  baseUrl: string;
+}
+
+export function senderOf(config: Config): Sender {
+  const address = config.sender?.email ?? config.board.email;
+  const domain = address.split('@')[1]!.toLowerCase();
+  return {
+    from: { name: config.sender?.name ?? config.board.name, address },
+    replyTo: config.sender?.reply_to,
+    domain,
+    listId: `${config.board.short_name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.briefings.${domain}`,
+    listName: `${config.board.short_name} briefings`,
+    mailtoUnsubscribe: `mailto:${config.board.email}?subject=Unsubscribe%20from%20briefings`,
+    baseUrl: config.base_url,
+  };
 }
 
 export interface ComposeOptions {
-  config: Config;
-  rendered: Rendered;
+  sender: Sender;
+  /** What the campaign sends, per agency set, as it was planned (and stored). */
+  content: readonly CampaignContent[];
+  links: readonly CampaignLink[];
   /** The campaign's id; undefined for a proof, which is recorded nowhere. */
   campaign?: number;
+  slug: string;
   tokens: Tokens;
-  subjectPrefix?: string;
-  /** A reminder of a campaign sent on this day (words), instead of the briefing itself. */
-  reminderOf?: string;
+  /** The database's random id: Message-IDs never repeat across installs. */
+  installId: string;
 }
 
 export type Composer = (to: Addressee) => OutgoingMessage;
 
-function senderDomain(config: Config): string {
-  return (config.sender?.email ?? config.board.email).split('@')[1]!.toLowerCase();
-}
-
 /**
- * Prepares everything a campaign's messages share once (the filled layout with its slots,
- * the headers), so that each recipient costs a token and a string join.
+ * Each recipient costs a token and a string join: the layout was rendered and slotted when the
+ * campaign was planned, and is read here from what was stored.
  */
-export function createComposer({ config, rendered, campaign, tokens, subjectPrefix = '', reminderOf }: ComposeOptions): Composer {
-  const base = config.base_url;
-  const slug = rendered.briefing.slug;
-  const tracked = campaign !== undefined && config.tracking !== 'off';
-  const variant = { ack: tracked, pixel: tracked, recipient: true };
-  const email = reminderOf ? rendered.reminder(variant, reminderOf) : rendered.email(variant);
-  if (reminderOf) subjectPrefix ||= 'Reminder: ';
-  const domain = senderDomain(config);
-  const from = { name: config.sender?.name ?? config.board.name, address: config.sender?.email ?? config.board.email };
-  const listId = `${config.board.short_name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.briefings.${domain}`;
-  const mailtoUnsubscribe = `mailto:${config.board.email}?subject=Unsubscribe%20from%20briefings`;
-  const plainLinks = Object.fromEntries(rendered.links.map((l) => [`link-${l.n}`, l.url]));
+export function createComposer({ sender, content, links, campaign, slug, tokens, installId }: ComposeOptions): Composer {
+  const byAgencies = new Map(content.map((c) => [c.agencies, c]));
+  const contentFor = (agencies: string) => {
+    const found = byAgencies.get(agencies) ?? byAgencies.get('*');
+    if (!found) throw new Error(`no content planned for the agencies "${agencies}"`);
+    return found;
+  };
+  const plainLinks = Object.fromEntries(links.map((l) => [`link-${l.n}`, l.url]));
+  const base = sender.baseUrl;
 
   return (to) => {
+    const c = contentFor(to.agencies);
     const token = campaign === undefined ? undefined : tokens.sign({ campaign, delivery: to.id });
-    const unsubscribe = token ? `${base}/u/${token}` : mailtoUnsubscribe;
+    const tracked = c.tracked && token !== undefined;
+    const unsubscribe = token ? `${base}/u/${token}` : sender.mailtoUnsubscribe;
     const values: Record<string, string> = tracked
       ? {
-          ...Object.fromEntries(rendered.links.map((l) => [`link-${l.n}`, `${base}/c/${token}/${l.n}`])),
+          ...Object.fromEntries(links.map((l) => [`link-${l.n}`, `${base}/c/${token}/${l.n}`])),
           web: `${base}/b/${slug}?t=${token}`,
           ack: `${base}/a/${token}`,
           pixel: `${base}/o/${token}.gif`,
           unsubscribe,
           name: to.name,
         }
-      : { ...plainLinks, web: pageUrl(config, slug), unsubscribe, name: to.name };
-    const id = createHash('sha256').update(`${campaign ?? 'proof'}\n${to.email.toLowerCase()}`).digest('hex').slice(0, 24);
+      : { ...plainLinks, web: c.web_url, unsubscribe, name: to.name };
+    // Unique per message ever sent (receivers de-duplicate by it), yet the same for a row sent
+    // again after a crash, so that the copy is recognisable as the same message.
+    const id = campaign === undefined ? `proof.${randomBytes(9).toString('hex')}` : `${campaign}.${to.id}`;
     return {
       seq: to.seq,
-      from,
+      from: sender.from,
       to: { name: to.name, address: to.email },
-      replyTo: config.sender?.reply_to,
-      subject: subjectPrefix + rendered.briefing.title,
-      html: fill(email.html, values, escapeHtml),
-      text: fill(email.text, values),
-      // The same recipient of the same campaign always gets the same Message-ID, so a message
-      // re-sent after a crash is recognisable as the same one.
-      messageId: `<${campaign ?? 'proof'}.${id}@${domain}>`,
-      list: { id: { url: listId, comment: `${config.board.short_name} briefings` } },
+      replyTo: sender.replyTo,
+      subject: c.subject,
+      html: fill(c.html, values, escapeHtml),
+      text: fill(c.text, values),
+      messageId: `<${installId}.${id}@${sender.domain}>`,
+      list: { id: { url: sender.listId, comment: sender.listName } },
       // One header with both addresses (RFC 2369); the https one takes a one-click POST (RFC 8058).
       headers: token
-        ? { 'List-Unsubscribe': `<${unsubscribe}>, <${mailtoUnsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
-        : { 'List-Unsubscribe': `<${mailtoUnsubscribe}>` },
+        ? { 'List-Unsubscribe': `<${unsubscribe}>, <${sender.mailtoUnsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+        : { 'List-Unsubscribe': `<${sender.mailtoUnsubscribe}>` },
     };
   };
 }

@@ -2,15 +2,35 @@ import type { Agency, Recipient } from '../lists/index.js';
 import { resolveRecipients } from '../lists/index.js';
 import type { Problem } from '../problem.js';
 import type { Rendered } from '../render/index.js';
-import type { Campaign, Counts, Store } from '../store/index.js';
+import type { Campaign, CampaignContent, Counts, Store } from '../store/index.js';
+
+/** What only a process that renders has: the briefing as rendered, and the lists. */
+export interface Source {
+  rendered: Rendered;
+  agencies: readonly Agency[];
+  /** The briefing's public page (the renderer's pageUrl). */
+  webUrl: string;
+  /** A day (YYYY-MM-DD) in words, as the briefing shows dates (the renderer's dateLabel). */
+  dateLabel(day: string): string | undefined;
+}
+
+/**
+ * What a campaign sends, as it will be stored: the slotted email and text for every agency set,
+ * with its subject. A proof is untracked; a reminder uses the reminder layout.
+ */
+export function plannedContent(source: Source, how: { tracked: boolean; reminderOf?: string; subjectPrefix?: string }): CampaignContent {
+  const { rendered } = source;
+  const variant = { ack: how.tracked, pixel: how.tracked, recipient: true };
+  const email = how.reminderOf ? rendered.reminder(variant, how.reminderOf) : rendered.email(variant);
+  const prefix = (how.subjectPrefix ?? '') + (how.reminderOf ? 'Reminder: ' : '');
+  return { agencies: '*', subject: prefix + rendered.briefing.title, html: email.html, text: email.text, web_url: source.webUrl, tracked: how.tracked };
+}
 
 export interface SendRequest {
   /** --agency: only these agencies' recipients. */
   agencies?: string[];
   /** --again: a new campaign even though this content was sent. */
   again?: boolean;
-  /** --resume: only continue an unfinished campaign. */
-  resume?: boolean;
   /** --send-by, overriding the briefing's send_by. */
   sendBy?: string;
   /** Today, as YYYY-MM-DD (local date of the board office). */
@@ -41,7 +61,16 @@ export async function planCampaign(store: Store, rendered: Rendered, lists: read
 
   const previous = (await store.campaignsFor(b.slug)).filter((c) => c.kind === 'briefing');
   const unfinished = previous.findLast((c) => c.state !== 'completed');
-  const lastDone = previous.findLast((c) => c.state === 'completed');
+  // A campaign that reached no one was not sent, whatever its state says.
+  let lastDone: Campaign | undefined;
+  let lastDoneCounts: Counts | undefined;
+  for (const c of previous.filter((p) => p.state === 'completed').reverse()) {
+    const counts = await store.counts(c.id);
+    if (counts.sent > 0) {
+      [lastDone, lastDoneCounts] = [c, counts];
+      break;
+    }
+  }
 
   if (unfinished && !request.again) {
     if (isLate(unfinished.send_by, request.today)) {
@@ -55,11 +84,11 @@ export async function planCampaign(store: Store, rendered: Rendered, lists: read
     }
     return { plan: { kind: 'resume', campaign: unfinished, counts: await store.counts(unfinished.id) }, problems: [] };
   }
-  if (request.resume && !request.again) return problem('ENORESUME', `no unfinished campaign for "${b.slug}" to resume`);
   if (lastDone && !request.again) {
     const when = new Date(lastDone.updated_at).toISOString().slice(0, 10);
     const what = lastDone.content_hash === rendered.hash ? 'this briefing' : 'an earlier version of this briefing';
-    return problem('EALREADYSENT', `campaign ${lastDone.id} already sent ${what} on ${when}; use --again to send it again`);
+    const retry = lastDoneCounts!.failed ? `; ${lastDoneCounts!.failed} failed: --retry-failed tries them again` : '';
+    return problem('EALREADYSENT', `campaign ${lastDone.id} already sent ${what} on ${when}; use --again to send it again${retry}`);
   }
 
   const sendBy = request.sendBy ?? b.send_by;
@@ -83,10 +112,9 @@ export type ReminderPlan =
  */
 export async function planReminder(
   store: Store,
-  rendered: Rendered,
+  slug: string,
   request: { afterMs: number; now: number; tracking: 'individual' | 'aggregate' | 'off' },
 ): Promise<{ plan?: ReminderPlan; problems: Problem[] }> {
-  const slug = rendered.briefing.slug;
   const problem = (code: string, message: string) => ({ problems: [{ code, severity: 'error' as const, message }] });
   if (request.tracking !== 'individual') return problem('ETRACKING', `reminders need to know who acknowledged: set tracking: individual (it is ${request.tracking})`);
   const all = await store.campaignsFor(slug);

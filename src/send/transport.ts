@@ -8,14 +8,23 @@ export interface Accepted {
   response: string;
 }
 
+/**
+ * Whose fault a failure is, which decides what the loop does with it:
+ * - 'mailbox': the server refused this recipient's mailbox at RCPT TO (no such user): the row
+ *   fails for good and the address is suppressed;
+ * - 'recipient': refused at RCPT TO for another reason (policy, mailbox full): the row fails,
+ *   and --retry-failed may try it again;
+ * - 'temporary': 4xx, a timeout or a dropped connection: the row is retried later;
+ * - 'campaign': the sender, the content, the login or the session was refused: the campaign
+ *   pauses and no one is suppressed, because every message would meet the same answer.
+ */
+export type FailureKind = 'mailbox' | 'recipient' | 'temporary' | 'campaign';
+
 /** Why a message did not go, in the terms the send loop acts on. */
 export class SendFailure extends Error {
   constructor(
     readonly response: string,
-    /** 4xx and dropped connections: try again later. */
-    readonly temporary: boolean,
-    /** 550/551/553: no such mailbox; the address is suppressed. */
-    readonly noSuchUser: boolean,
+    readonly kind: FailureKind,
   ) {
     super(response);
     this.name = 'SendFailure';
@@ -40,13 +49,19 @@ export interface PoolSettings {
   rate_per_second: number;
 }
 
-function classify(error: unknown): SendFailure {
-  const e = error as { responseCode?: number; response?: string; code?: string; message?: string };
+/** nodemailer's error (its `command` names the SMTP stage) as what the loop should do. */
+export function classify(error: unknown): SendFailure {
+  const e = error as { responseCode?: number; response?: string; code?: string; command?: string; message?: string };
   const code = e.responseCode;
   const response = e.response ?? `${e.code ?? 'ERROR'} ${e.message ?? String(error)}`;
-  if (code && code >= 500) return new SendFailure(response, false, code === 550 || code === 551 || code === 553);
-  // 4xx, and connections dropped or refused before the server said anything: try again.
-  return new SendFailure(response, true, false);
+  if (!code || code < 500) {
+    // A login refused with a 4xx is still a login problem; anything else 4xx or unanswered may pass later.
+    return new SendFailure(response, e.code === 'EAUTH' && code === undefined ? 'campaign' : 'temporary');
+  }
+  if (e.command !== 'RCPT TO') return new SendFailure(response, 'campaign');
+  const enhanced = /^\d{3}[ -]([245])\.(\d{1,3})\.\d{1,3}\b/.exec(response);
+  const mailbox = enhanced ? enhanced[1] === '5' && enhanced[2] === '1' : code === 550 || code === 551 || code === 553;
+  return new SendFailure(response, mailbox ? 'mailbox' : 'recipient');
 }
 
 /** An SMTP pool from SMTP_URL; pooling and the rate limit are nodemailer's own options. */
@@ -98,19 +113,4 @@ export function outboxTransport(dir: string): Transport {
     },
     async close() {},
   };
-}
-
-/** --dry-run: everything but the hand-over. */
-export function dryRunTransport(): Transport & { sent: number } {
-  const t = {
-    description: 'dry run (nothing is sent)',
-    concurrency: 8,
-    sent: 0,
-    async send() {
-      t.sent++;
-      return { response: '250 dry run' };
-    },
-    async close() {},
-  };
-  return t;
 }

@@ -5,8 +5,8 @@ export { StoreError, type Store } from './store.js';
 export type * from './types.js';
 
 // Each adapter loads its driver only when opened: no pg without DATABASE_URL.
-export async function openSqliteStore(path: string): Promise<Store> {
-  return (await import('./sqlite/store.js')).openSqliteStore(path);
+export async function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Promise<Store> {
+  return (await import('./sqlite/store.js')).openSqliteStore(path, options);
 }
 
 export async function openPostgresStore(url: string): Promise<Store> {

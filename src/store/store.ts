@@ -1,4 +1,4 @@
-import type { ClaimOptions, Acknowledgement, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
+import type { ClaimOptions, Acknowledgement, Campaign, CampaignContent, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
 
 /**
  * The database behind a small interface, so the send loop and the tracker never see SQL and
@@ -13,19 +13,36 @@ export interface Store {
   campaigns(): Promise<Campaign[]>;
   counts(campaignId: number): Promise<Counts>;
   setCampaignState(id: number, state: CampaignState, reason?: string): Promise<void>;
-  /** Rows a killed send left 'sending' go back to the queue: the server may or may not have them. */
-  requeueInFlight(campaignId: number): Promise<number>;
+  /** What the campaign sends, as planned; one entry per agency set ('*': every set). */
+  content(campaignId: number): Promise<CampaignContent[]>;
+  /** A random id made when the database was created: part of every Message-ID. */
+  installId(): Promise<string>;
   /**
    * Claims up to `limit` due rows, in order, marking them 'sending' under a lease. Due: queued
    * and past its retry time, or 'sending' under a lease that expired (its sender died). With a
-   * rate, claims only what the last second's claims (by every sender) leave of it.
+   * rate, claims only what the last second's claims (by every sender) leave of it. Rows whose
+   * address was suppressed since the campaign was planned become 'suppressed' instead.
    */
   claimDue(campaignId: number, now: number, limit: number, options?: ClaimOptions): Promise<Delivery[]>;
   /** When the earliest queued row falls due or the earliest lease expires, if any. */
   nextDueAt(campaignId: number): Promise<number | undefined>;
   markSent(id: number, response: string, messageId: string): Promise<void>;
   markRetry(id: number, response: string, nextAttemptAt: number): Promise<void>;
-  markFailed(id: number, response: string): Promise<void>;
+  /** `permanent`: the mailbox does not exist, and --retry-failed leaves the row. */
+  markFailed(id: number, response: string, permanent?: boolean): Promise<void>;
+  /**
+   * A running sender's heartbeat: its in-flight rows' leases and its hold on the campaign run
+   * to `until`, so that no one takes them while it is alive, however slow the server.
+   */
+  renewLeases(campaignId: number, owner: string, until: number): Promise<void>;
+  /** A sender letting go of the campaign (it stopped); its rows are already released or done. */
+  leaveCampaign(campaignId: number, owner: string): Promise<void>;
+  /** Rows held by these owners (known dead: their process is gone) go back to the queue at once. */
+  expireOwners(campaignId: number, owners: readonly string[]): Promise<number>;
+  /** Owners of rows in flight, to tell the living from the dead. */
+  inFlightOwners(campaignId: number): Promise<string[]>;
+  /** Failed rows that may be retried go back to the queue; returns how many. */
+  requeueFailed(campaignId: number): Promise<number>;
   /** Claimed rows that were never handed to the transport go back to the queue. */
   release(ids: number[]): Promise<void>;
   failures(campaignId: number): Promise<Delivery[]>;
@@ -34,6 +51,8 @@ export interface Store {
   deliveries(campaignId: number): AsyncIterable<Delivery>;
   suppress(email: string, reason: Suppression['reason'], detail?: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
+  /** Removes a suppression; returns whether there was one. */
+  unsuppress(email: string): Promise<boolean>;
   suppressions(): Promise<Suppression[]>;
   /** Link n of a campaign's briefing as it was sent. */
   link(campaignId: number, n: number): Promise<CampaignLink | undefined>;

@@ -16,6 +16,9 @@ export interface Campaign {
   send_by: string | null;
   created_at: number;
   updated_at: number;
+  /** The sender running the campaign, and until when it holds it (renewed while it runs). */
+  sender: string | null;
+  sender_until: number | null;
 }
 
 export interface Delivery {
@@ -31,6 +34,10 @@ export interface Delivery {
   last_response: string | null;
   message_id: string | null;
   sent_at: number | null;
+  /** The sender that claimed the row, while it is 'sending'. */
+  owner: string | null;
+  /** 1 when the failure was the mailbox's (no such user): --retry-failed leaves it. */
+  permanent: number;
 }
 
 export interface CampaignLink {
@@ -51,13 +58,33 @@ export interface NewCampaign {
   recipients: Iterable<{ email: string; name: string; agencies: string[] }>;
   /** The briefing's links as sent: clicks redirect only to these. */
   links?: readonly CampaignLink[];
+  /** What the campaign sends, written with it. */
+  content?: readonly CampaignContent[];
+}
+
+/** A text with named holes, filled per reader (the renderer's Slotted, as the store keeps it). */
+export interface SlottedText {
+  parts: string[];
+  names: string[];
+}
+
+/** What a campaign sends to recipients of one agency set ('*': every set), as planned. */
+export interface CampaignContent {
+  agencies: string;
+  subject: string;
+  html: SlottedText;
+  text: SlottedText;
+  /** The public page, linked when tracking is off. */
+  web_url: string;
+  /** Links, the web page and unsubscribe go through the tracker, with an acknowledge button and a pixel. */
+  tracked: boolean;
 }
 
 export type Counts = Record<DeliveryState, number>;
 
 export interface Suppression {
   email: string;
-  reason: 'unsubscribed' | 'hard-bounce';
+  reason: 'unsubscribed' | 'hard-bounce' | 'manual';
   detail: string | null;
   created_at: number;
 }
@@ -128,4 +155,6 @@ export interface ClaimOptions {
   leaseMs?: number;
   /** Messages per second across every sender: a sliding window over claims in the store. */
   ratePerSecond?: number;
+  /** Who claims: the rows carry it while they are in flight. */
+  owner?: string;
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { StoreError, type Store } from '../store.js';
-import type { Acknowledgement, Campaign, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
+import type { Acknowledgement, Campaign, CampaignContent, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
 
@@ -103,6 +103,8 @@ export async function openPostgresStore(url: string): Promise<Store> {
         if (rows.length) await insertMany(client, 'INSERT INTO deliveries (campaign_id, seq, email, name, agencies, state, updated_at)', rows);
         const links = (c.links ?? []).map((l) => [campaign.id, l.n, l.url, l.text, l.lesson ?? null]);
         if (links.length) await insertMany(client, 'INSERT INTO campaign_links (campaign_id, n, url, text, lesson)', links);
+        const content = (c.content ?? []).map((x) => [campaign.id, x.agencies, x.subject, JSON.stringify(x.html), JSON.stringify(x.text), x.web_url, x.tracked ? 1 : 0]);
+        if (content.length) await insertMany(client, 'INSERT INTO campaign_content (campaign_id, agencies, subject, html, text, web_url, tracked)', content);
         return campaign;
       });
     },
@@ -117,8 +119,36 @@ export async function openPostgresStore(url: string): Promise<Store> {
     async setCampaignState(id, state, reason) {
       await pool.query('UPDATE campaigns SET state = $1, state_reason = $2, updated_at = $3 WHERE id = $4', [state, reason ?? null, Date.now(), id]);
     },
-    async requeueInFlight(campaignId) {
-      return (await pool.query("UPDATE deliveries SET state = 'queued', lease_until = NULL, updated_at = $1 WHERE campaign_id = $2 AND state = 'sending'", [Date.now(), campaignId])).rowCount ?? 0;
+    async content(campaignId) {
+      const rows = await all<{ agencies: string; subject: string; html: string; text: string; web_url: string; tracked: number }>(
+        'SELECT agencies, subject, html, text, web_url, tracked FROM campaign_content WHERE campaign_id = $1 ORDER BY agencies',
+        [campaignId],
+      );
+      return rows.map((r): CampaignContent => ({ ...r, html: JSON.parse(r.html), text: JSON.parse(r.text), tracked: r.tracked === 1 }));
+    },
+    async installId() {
+      return (await one<{ id: string }>('SELECT id FROM install'))!.id;
+    },
+    async renewLeases(campaignId, owner, until) {
+      await tx(pool, async (client) => {
+        await client.query("UPDATE deliveries SET lease_until = $1 WHERE campaign_id = $2 AND owner = $3 AND state = 'sending'", [until, campaignId, owner]);
+        await client.query('UPDATE campaigns SET sender = $1, sender_until = $2 WHERE id = $3', [owner, until, campaignId]);
+      });
+    },
+    async leaveCampaign(campaignId, owner) {
+      await pool.query('UPDATE campaigns SET sender = NULL, sender_until = NULL WHERE id = $1 AND sender = $2', [campaignId, owner]);
+    },
+    async expireOwners(campaignId, owners) {
+      if (!owners.length) return 0;
+      const r = await pool.query("UPDATE deliveries SET state = 'queued', lease_until = NULL, owner = NULL, updated_at = $1 WHERE campaign_id = $2 AND owner = ANY($3) AND state = 'sending'", [Date.now(), campaignId, owners]);
+      return r.rowCount ?? 0;
+    },
+    async inFlightOwners(campaignId) {
+      return (await all<{ owner: string }>("SELECT DISTINCT owner FROM deliveries WHERE campaign_id = $1 AND state = 'sending' AND owner IS NOT NULL", [campaignId])).map((r) => r.owner);
+    },
+    async requeueFailed(campaignId) {
+      const r = await pool.query("UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = 0, updated_at = $1 WHERE campaign_id = $2 AND state = 'failed' AND permanent = 0", [Date.now(), campaignId]);
+      return r.rowCount ?? 0;
     },
     async claimDue(campaignId, now, limit, options = {}) {
       return tx(pool, async (client) => {
@@ -128,18 +158,34 @@ export async function openPostgresStore(url: string): Promise<Store> {
           const { n } = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE claimed_at > $1', [now - 1000])).rows[0]!;
           room = Math.min(room, Math.max(0, Math.floor(options.ratePerSecond) - n));
         }
-        if (room === 0) return [];
-        // SKIP LOCKED: each sender takes rows no other sender is taking, without waiting for it.
-        const rows = await client.query<Delivery>(
-          `UPDATE deliveries SET state = 'sending', lease_until = $3, claimed_at = $2, updated_at = $2
-           WHERE id IN (
-             SELECT id FROM deliveries
+        const claimed: Delivery[] = [];
+        // Suppressed rows do not count against the room: keep taking until it is full or nothing is due.
+        while (claimed.length < room) {
+          // SKIP LOCKED: each sender takes rows no other sender is taking, without waiting for it.
+          const due = await client.query<Delivery>(
+            `SELECT * FROM deliveries
              WHERE campaign_id = $1 AND ((state = 'queued' AND next_attempt_at <= $2) OR (state = 'sending' AND lease_until < $2))
-             ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED)
-           RETURNING *`,
-          [campaignId, now, now + (options.leaseMs ?? 300_000), room],
-        );
-        return rows.rows.sort((a, b) => a.seq - b.seq);
+             ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
+            [campaignId, now, room - claimed.length],
+          );
+          if (!due.rows.length) break;
+          // Lower-cased by JavaScript, as suppress() stores them, so that every script's case folds alike.
+          const suppressed = new Set(
+            (await client.query<{ email: string }>('SELECT email FROM suppressions WHERE email = ANY($1)', [due.rows.map((d) => d.email.toLowerCase())])).rows.map((r) => r.email),
+          );
+          const [gone, going] = [due.rows.filter((d) => suppressed.has(d.email.toLowerCase())), due.rows.filter((d) => !suppressed.has(d.email.toLowerCase()))];
+          if (gone.length) await client.query("UPDATE deliveries SET state = 'suppressed', updated_at = $1 WHERE id = ANY($2)", [now, gone.map((d) => d.id)]);
+          if (going.length) {
+            await client.query("UPDATE deliveries SET state = 'sending', lease_until = $1, claimed_at = $2, updated_at = $2, owner = $3 WHERE id = ANY($4)", [
+              now + (options.leaseMs ?? 300_000),
+              now,
+              options.owner ?? null,
+              going.map((d) => d.id),
+            ]);
+          }
+          claimed.push(...going.map((d) => ({ ...d, state: 'sending' as const, owner: options.owner ?? null })));
+        }
+        return claimed;
       });
     },
     async nextDueAt(campaignId) {
@@ -157,11 +203,11 @@ export async function openPostgresStore(url: string): Promise<Store> {
     async markRetry(id, response, at) {
       await pool.query("UPDATE deliveries SET state = 'queued', attempts = attempts + 1, last_response = $1, next_attempt_at = $2, updated_at = $3 WHERE id = $4", [response, at, Date.now(), id]);
     },
-    async markFailed(id, response) {
-      await pool.query("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_response = $1, updated_at = $2 WHERE id = $3", [response, Date.now(), id]);
+    async markFailed(id, response, permanent = false) {
+      await pool.query("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_response = $1, permanent = $2, updated_at = $3 WHERE id = $4", [response, permanent ? 1 : 0, Date.now(), id]);
     },
     async release(ids) {
-      if (ids.length) await pool.query("UPDATE deliveries SET state = 'queued', lease_until = NULL, claimed_at = NULL, updated_at = $1 WHERE id = ANY($2) AND state = 'sending'", [Date.now(), ids]);
+      if (ids.length) await pool.query("UPDATE deliveries SET state = 'queued', lease_until = NULL, claimed_at = NULL, owner = NULL, updated_at = $1 WHERE id = ANY($2) AND state = 'sending'", [Date.now(), ids]);
     },
     failures: (campaignId) => all<Delivery>("SELECT * FROM deliveries WHERE campaign_id = $1 AND state = 'failed' ORDER BY seq", [campaignId]),
     delivery: (id) => one<Delivery>('SELECT * FROM deliveries WHERE id = $1', [id]),
@@ -179,6 +225,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
     },
     async isSuppressed(email) {
       return (await one('SELECT 1 FROM suppressions WHERE email = $1', [email.toLowerCase()])) !== undefined;
+    },
+    async unsuppress(email) {
+      return ((await pool.query('DELETE FROM suppressions WHERE email = $1', [email.toLowerCase()])).rowCount ?? 0) > 0;
     },
     suppressions: () => all<Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
     link: (campaignId, n) => one<CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = $1 AND n = $2', [campaignId, n]),

@@ -10,33 +10,42 @@ function emptyCounts(): Counts {
   return { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
 }
 
-/** Applies the numbered .sql files beside this one that the database has not seen, each in its own transaction. */
+/**
+ * Applies the numbered .sql files beside this one that the database has not seen. One IMMEDIATE
+ * transaction holds the write lock from reading what was applied to the last file, so two
+ * processes starting on a new database take turns, as PostgreSQL's advisory lock makes them.
+ */
 function migrate(db: Database.Database) {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   const files = readdirSync(migrationsDir)
     .filter((f) => /^\d+-.*\.sql$/.test(f))
     .sort();
-  for (const file of files) {
-    const version = Number.parseInt(file, 10);
-    if (done.has(version)) continue;
-    const sql = readFileSync(join(migrationsDir, file), 'utf8');
-    db.transaction(() => {
-      db.exec(sql);
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    for (const file of files) {
+      const version = Number.parseInt(file, 10);
+      if (done.has(version)) continue;
+      db.exec(readFileSync(join(migrationsDir, file), 'utf8'));
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
-    })();
-  }
+    }
+  }).immediate();
 }
 
-export function openSqliteStore(path: string): Store {
+export interface SqliteOptions {
+  /** How long a statement waits for another process's write lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+export function openSqliteStore(path: string, options: SqliteOptions = {}): Store {
   let db: Database.Database;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
+    // First, so that even switching to WAL waits for a process that is migrating.
+    db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs ?? 5000)}`);
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process (what "resume" needs) without an fsync per delivery.
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (error) {
@@ -57,14 +66,26 @@ export function openSqliteStore(path: string): Store {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     setState: db.prepare('UPDATE campaigns SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?'),
-    requeue: db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL, updated_at = ? WHERE campaign_id = ? AND state = 'sending'"),
+    insertContent: db.prepare('INSERT INTO campaign_content (campaign_id, agencies, subject, html, text, web_url, tracked) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    content: db.prepare<[number], { agencies: string; subject: string; html: string; text: string; web_url: string; tracked: number }>(
+      'SELECT agencies, subject, html, text, web_url, tracked FROM campaign_content WHERE campaign_id = ? ORDER BY agencies',
+    ),
+    installId: db.prepare<[], { id: string }>('SELECT id FROM install'),
+    renewRows: db.prepare("UPDATE deliveries SET lease_until = ? WHERE campaign_id = ? AND owner = ? AND state = 'sending'"),
+    renewCampaign: db.prepare('UPDATE campaigns SET sender = ?, sender_until = ? WHERE id = ?'),
+    leave: db.prepare('UPDATE campaigns SET sender = NULL, sender_until = NULL WHERE id = ? AND sender = ?'),
+    expireOwner: db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL, owner = NULL, updated_at = ? WHERE campaign_id = ? AND owner = ? AND state = 'sending'"),
+    inFlightOwners: db.prepare<[number], string>("SELECT DISTINCT owner FROM deliveries WHERE campaign_id = ? AND state = 'sending' AND owner IS NOT NULL").pluck(),
+    requeueFailed: db.prepare("UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = 0, updated_at = ? WHERE campaign_id = ? AND state = 'failed' AND permanent = 0"),
+    suppressRow: db.prepare("UPDATE deliveries SET state = 'suppressed', updated_at = ? WHERE id = ?"),
+    unsuppress: db.prepare('DELETE FROM suppressions WHERE email = ?'),
     // Due rows in a stable order; claiming marks them 'sending' in the same transaction.
     due: db.prepare<[number, number, number, number], Delivery>(
       `SELECT * FROM deliveries WHERE campaign_id = ?
          AND ((state = 'queued' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until < ?))
        ORDER BY seq LIMIT ?`,
     ),
-    claim: db.prepare("UPDATE deliveries SET state = 'sending', lease_until = ?, claimed_at = ?, updated_at = ? WHERE id = ?"),
+    claim: db.prepare("UPDATE deliveries SET state = 'sending', lease_until = ?, claimed_at = ?, updated_at = ?, owner = ? WHERE id = ?"),
     claimedSince: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE claimed_at > ?'),
     nextDue: db.prepare<[number, number], { at: number | null }>(
       `SELECT min(at) AS at FROM (
@@ -75,15 +96,17 @@ export function openSqliteStore(path: string): Store {
       "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, last_response = ?, message_id = ?, sent_at = ?, updated_at = ? WHERE id = ?",
     ),
     retry: db.prepare("UPDATE deliveries SET state = 'queued', attempts = attempts + 1, last_response = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?"),
-    failed: db.prepare("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_response = ?, updated_at = ? WHERE id = ?"),
-    release: db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'sending'"),
+    failed: db.prepare("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_response = ?, permanent = ?, updated_at = ? WHERE id = ?"),
+    release: db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL, claimed_at = NULL, owner = NULL, updated_at = ? WHERE id = ? AND state = 'sending'"),
     failures: db.prepare<[number], Delivery>("SELECT * FROM deliveries WHERE campaign_id = ? AND state = 'failed' ORDER BY seq"),
     delivery: db.prepare<[number], Delivery>('SELECT * FROM deliveries WHERE id = ?'),
-    deliveries: db.prepare<[number], Delivery>('SELECT * FROM deliveries WHERE campaign_id = ? ORDER BY seq'),
+    // A page at a time: a statement left open while the caller writes would make the connection busy.
+    deliveries: db.prepare<[number, number], Delivery>('SELECT * FROM deliveries WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT 1000'),
     suppress: db.prepare(
       'INSERT INTO suppressions (email, reason, detail, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, detail = excluded.detail',
     ),
-    suppressed: db.prepare<[string], Suppression>('SELECT * FROM suppressions WHERE email = ? COLLATE NOCASE'),
+    // Addresses are stored lower-cased by JavaScript, which folds every script's case (NOCASE folds ASCII only).
+    suppressed: db.prepare<[string], Suppression>('SELECT * FROM suppressions WHERE email = ?'),
     suppressions: db.prepare<[], Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
     insertLink: db.prepare('INSERT INTO campaign_links (campaign_id, n, url, text, lesson) VALUES (?, ?, ?, ?, ?)'),
     link: db.prepare<[number, number], CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = ? AND n = ?'),
@@ -145,6 +168,7 @@ export function openSqliteStore(path: string): Store {
       q.insertDelivery.run(id, ++seq, r.email, r.name, r.agencies.join(' '), state, now);
     }
     for (const l of c.links ?? []) q.insertLink.run(id, l.n, l.url, l.text, l.lesson ?? null);
+    for (const x of c.content ?? []) q.insertContent.run(id, x.agencies, x.subject, JSON.stringify(x.html), JSON.stringify(x.text), x.web_url, x.tracked ? 1 : 0);
     return q.campaign.get(id)!;
   });
 
@@ -152,10 +176,23 @@ export function openSqliteStore(path: string): Store {
     let room = limit;
     if (options.ratePerSecond) room = Math.min(room, Math.max(0, Math.floor(options.ratePerSecond) - q.claimedSince.get(now - 1000)!.n));
     if (room === 0) return [];
-    const rows = q.due.all(campaignId, now, now, room);
     const lease = now + (options.leaseMs ?? 300_000);
-    for (const r of rows) q.claim.run(lease, now, now, r.id);
-    return rows.map((r) => ({ ...r, state: 'sending' as const }));
+    const owner = options.owner ?? null;
+    const claimed: Delivery[] = [];
+    // Suppressed rows do not count against the room: keep taking until it is full or nothing is due.
+    while (claimed.length < room) {
+      const rows = q.due.all(campaignId, now, now, room - claimed.length);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        if (q.suppressed.get(r.email.toLowerCase())) {
+          q.suppressRow.run(now, r.id);
+          continue;
+        }
+        q.claim.run(lease, now, now, owner, r.id);
+        claimed.push({ ...r, state: 'sending', owner });
+      }
+    }
+    return claimed;
   });
 
   const release = db.transaction((ids: number[]) => {
@@ -212,8 +249,29 @@ export function openSqliteStore(path: string): Store {
     async setCampaignState(id: number, state: CampaignState, reason?: string) {
       q.setState.run(state, reason ?? null, Date.now(), id);
     },
-    async requeueInFlight(campaignId) {
-      return q.requeue.run(Date.now(), campaignId).changes;
+    async content(campaignId) {
+      return q.content.all(campaignId).map((r) => ({ ...r, html: JSON.parse(r.html), text: JSON.parse(r.text), tracked: r.tracked === 1 }));
+    },
+    async installId() {
+      return q.installId.get()!.id;
+    },
+    async renewLeases(campaignId, owner, until) {
+      db.transaction(() => {
+        q.renewRows.run(until, campaignId, owner);
+        q.renewCampaign.run(owner, until, campaignId);
+      }).immediate();
+    },
+    async leaveCampaign(campaignId, owner) {
+      q.leave.run(campaignId, owner);
+    },
+    async expireOwners(campaignId, owners) {
+      return db.transaction(() => owners.reduce((n, owner) => n + q.expireOwner.run(Date.now(), campaignId, owner).changes, 0))();
+    },
+    async inFlightOwners(campaignId) {
+      return q.inFlightOwners.all(campaignId);
+    },
+    async requeueFailed(campaignId) {
+      return q.requeueFailed.run(Date.now(), campaignId).changes;
     },
     async claimDue(campaignId, now, limit, options = {}) {
       // IMMEDIATE: take the write lock first, so two senders cannot count the same window.
@@ -229,8 +287,8 @@ export function openSqliteStore(path: string): Store {
     async markRetry(id, response, at) {
       q.retry.run(response, at, Date.now(), id);
     },
-    async markFailed(id, response) {
-      q.failed.run(response, Date.now(), id);
+    async markFailed(id, response, permanent = false) {
+      q.failed.run(response, permanent ? 1 : 0, Date.now(), id);
     },
     async release(ids) {
       release(ids);
@@ -242,13 +300,21 @@ export function openSqliteStore(path: string): Store {
       return q.delivery.get(id);
     },
     async *deliveries(campaignId) {
-      for (const row of q.deliveries.iterate(campaignId)) yield row;
+      for (let after = 0; ; ) {
+        const page = q.deliveries.all(campaignId, after);
+        if (!page.length) return;
+        yield* page;
+        after = page.at(-1)!.seq;
+      }
     },
     async suppress(email, reason, detail) {
       q.suppress.run(email.toLowerCase(), reason, detail ?? null, Date.now());
     },
     async isSuppressed(email) {
-      return q.suppressed.get(email) !== undefined;
+      return q.suppressed.get(email.toLowerCase()) !== undefined;
+    },
+    async unsuppress(email) {
+      return q.unsuppress.run(email.toLowerCase()).changes > 0;
     },
     async suppressions() {
       return q.suppressions.all();

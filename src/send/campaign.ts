@@ -1,0 +1,310 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import { ProblemsError, type Problem } from '../problem.js';
+import type { Campaign, Store } from '../store/index.js';
+import type { Tokens } from '../tokens/index.js';
+import { createComposer, senderOf } from './compose.js';
+import { runCampaign, type Outcome, type Progress } from './loop.js';
+import { isLate, parseAfter, planCampaign, plannedContent, planReminder, type Source } from './plan.js';
+import type { Transport } from './transport.js';
+
+/** What the user asked `send` to do. */
+export interface SendIntent {
+  /** The briefing's slug; with `worker`, a campaign id or a slug. */
+  target: string;
+  agencies?: string[];
+  again?: boolean;
+  resume?: boolean;
+  sendBy?: string;
+  remind?: boolean;
+  after?: string;
+  retryFailed?: boolean;
+  worker?: boolean;
+  /** Today, as YYYY-MM-DD (the board office's local date). */
+  today: string;
+}
+
+/** One line of a dry run: who would get a message, or would not and why. */
+export interface Planned {
+  email: string;
+  name: string;
+  agencies: string;
+  suppressed: boolean;
+}
+
+/** What `send` is about to do, said to the user, and how to start it. */
+export interface Prepared {
+  summary: string[];
+  /** A campaign that does not exist yet: the user is asked before it does. */
+  isNew: boolean;
+  /** The briefing's slug, for the "what to run next" line. */
+  slug: string;
+  kind: Campaign['kind'];
+  /** Everyone the run would send to or skip, read from the real store; writes nothing. */
+  planned(): AsyncIterable<Planned>;
+  /** Writes the campaign (with what it sends) or re-queues what a retry takes, and returns it. */
+  start(): Promise<Campaign>;
+}
+
+type Prepare = { prepared?: Prepared; problems: Problem[] };
+const problem = (code: string, message: string): Prepare => ({ problems: [{ code, severity: 'error', message }] });
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+async function* pending(store: Store, campaignId: number, states: readonly string[], failedToo = false): AsyncIterable<Planned> {
+  for await (const d of store.deliveries(campaignId)) {
+    if (!states.includes(d.state) || (failedToo && d.permanent)) continue;
+    yield { email: d.email, name: d.name, agencies: d.agencies, suppressed: await store.isSuppressed(d.email) };
+  }
+}
+
+function existing(store: Store, campaign: Campaign, summary: string, states: readonly string[], start: () => Promise<Campaign> = async () => campaign): Prepared {
+  return {
+    summary: [summary],
+    isNew: false,
+    slug: campaign.slug,
+    kind: campaign.kind,
+    planned: () => pending(store, campaign.id, states, states.includes('failed')),
+    start,
+  };
+}
+
+const unsent = ['queued', 'sending'] as const;
+
+/**
+ * Every way into sending goes through here: a new campaign, a resume, a worker joining, a retry
+ * of failures, a reminder. Only a new campaign or reminder needs `source` (the renderer); every
+ * other path reads what the campaign sends from the store.
+ */
+export async function prepareSend(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+  const kind = intent.remind ? 'reminder' : 'briefing';
+
+  if (intent.worker) {
+    const campaign = /^\d+$/.test(intent.target)
+      ? await store.campaign(Number(intent.target))
+      : (await store.campaignsFor(intent.target)).filter((c) => c.state !== 'completed').at(-1);
+    if (!campaign) return problem('ENOCAMPAIGN', `no unfinished campaign "${intent.target}" to work on (briefcast campaigns lists them)`);
+    if (campaign.state === 'completed') return problem('ECOMPLETED', `campaign ${campaign.id} is already completed`);
+    if (isLate(campaign.send_by, intent.today)) return problem('ELATE', `campaign ${campaign.id} had to be sent by ${campaign.send_by}; it will not resume late`);
+    return { prepared: existing(store, campaign, `joining campaign ${campaign.id} of "${campaign.title}" as one more sender`, unsent), problems: [] };
+  }
+
+  if (intent.retryFailed) {
+    const campaigns = (await store.campaignsFor(intent.target)).filter((c) => c.kind === kind);
+    for (const campaign of campaigns.reverse()) {
+      const retryable = (await store.failures(campaign.id)).filter((d) => !d.permanent).length;
+      if (!retryable) continue;
+      if (isLate(campaign.send_by, intent.today)) return problem('ELATE', `campaign ${campaign.id} had to be sent by ${campaign.send_by}; it will not be retried late`);
+      const start = async () => {
+        await store.requeueFailed(campaign.id);
+        return campaign;
+      };
+      return { prepared: existing(store, campaign, `retrying ${retryable} failed message(s) of campaign ${campaign.id} of "${campaign.title}"`, ['failed'], start), problems: [] };
+    }
+    return problem('ENOFAILED', `no failed messages of "${intent.target}" to retry (addresses that do not exist are not retried: briefcast suppressions lists them)`);
+  }
+
+  if (intent.remind) return prepareReminder(store, config, intent, source);
+
+  if (intent.resume && !intent.again) {
+    // No rendering: a resume sends what the campaign stored when it was planned.
+    const unfinished = (await store.campaignsFor(intent.target)).filter((c) => c.kind === 'briefing' && c.state !== 'completed').at(-1);
+    if (!unfinished) return problem('ENORESUME', `no unfinished campaign for "${intent.target}" to resume`);
+    if (isLate(unfinished.send_by, intent.today)) return problem('ELATE', `campaign ${unfinished.id} had to be sent by ${unfinished.send_by}; it will not resume late`);
+    return { prepared: await resumeOf(store, unfinished), problems: [] };
+  }
+
+  const src = await source();
+  const { rendered } = src;
+  const { plan, problems } = await planCampaign(store, rendered, src.agencies, {
+    agencies: intent.agencies,
+    again: intent.again,
+    sendBy: intent.sendBy,
+    today: intent.today,
+  });
+  if (!plan) return { problems };
+  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
+  const n = plan.agencies.length;
+  const summary = [
+    `"${rendered.briefing.title}"`,
+    `  ${plan.recipients.length} recipients in ${n} agenc${n === 1 ? 'y' : 'ies'} (${plan.agencies.join(', ')}), ${plan.suppressed} suppressed`,
+  ];
+  if (plan.sendBy) summary.push(`  to be sent by ${plan.sendBy}`);
+  const content = plannedContent(src, { tracked: config.tracking !== 'off' });
+  return {
+    prepared: {
+      summary,
+      isNew: true,
+      slug: rendered.briefing.slug,
+      kind: 'briefing',
+      async *planned() {
+        for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
+      },
+      start: () =>
+        store.createCampaign({
+          slug: rendered.briefing.slug,
+          title: rendered.briefing.title,
+          content_hash: rendered.hash,
+          agencies: plan.agencies,
+          send_by: plan.sendBy,
+          recipients: plan.recipients,
+          links: rendered.links,
+          content: [content],
+        }),
+    },
+    problems: [],
+  };
+}
+
+async function resumeOf(store: Store, campaign: Campaign): Promise<Prepared> {
+  const c = await store.counts(campaign.id);
+  const what = campaign.kind === 'reminder' ? 'reminder campaign' : 'campaign';
+  return existing(store, campaign, `resuming ${what} ${campaign.id} of "${campaign.title}": ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`, unsent);
+}
+
+async function prepareReminder(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+  const afterMs = parseAfter(intent.after ?? '14d');
+  if (afterMs === undefined) return problem('EUSAGE', `--after ${intent.after}: expected days like 14d, or hours like 36h`);
+  const { plan, problems } = await planReminder(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+  if (!plan) return { problems };
+  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
+  const src = await source();
+  const { rendered } = src;
+  const sentOn = src.dateLabel(day(plan.parent.created_at));
+  const content = plannedContent(src, { tracked: true, reminderOf: sentOn });
+  return {
+    prepared: {
+      summary: [
+        `reminder of "${rendered.briefing.title}" (campaign ${plan.parent.id}, sent ${sentOn})`,
+        `  ${plan.recipients.length} have not acknowledged after ${intent.after ?? '14d'}; ${plan.acknowledged} acknowledged; ${plan.tooRecent} received it too recently`,
+      ],
+      isNew: true,
+      slug: plan.parent.slug,
+      kind: 'reminder',
+      async *planned() {
+        for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
+      },
+      start: () =>
+        store.createCampaign({
+          slug: plan.parent.slug,
+          title: plan.parent.title,
+          content_hash: rendered.hash,
+          kind: 'reminder',
+          parent_id: plan.parent.id,
+          agencies: plan.parent.agencies.split(' '),
+          recipients: plan.recipients,
+          links: rendered.links,
+          content: [content],
+        }),
+    },
+    problems: [],
+  };
+}
+
+/** This process as a sender: its host and pid say whether it is alive; the random part, that it is this run. */
+export function senderId(): string {
+  return `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+}
+
+/** A sender on this machine whose process is gone: its rows need not wait for their lease. */
+function deadHere(owner: string): boolean {
+  const [host, pid] = owner.split('/');
+  if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export interface RunSend {
+  store: Store;
+  campaign: Campaign;
+  config: Config;
+  transport: Transport;
+  tokens: Tokens;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** How long a locked database is waited for before the run stops (default 60 s). */
+  waitForStoreMs?: number;
+  /** Told once, before sending, when another sender is already on the campaign. */
+  onJoin?: (sender: string) => void;
+  owner?: string;
+}
+
+/** Sends a campaign from what the store holds: its content, links and deliveries. Closes the transport. */
+export async function runSend(run: RunSend): Promise<Outcome> {
+  const { store, config, transport } = run;
+  try {
+    const owner = run.owner ?? senderId();
+    const campaign = (await store.campaign(run.campaign.id))!;
+    const inFlight = await store.inFlightOwners(campaign.id);
+    // Not worth failing the run for: those rows also come back when their lease ends.
+    await store.expireOwners(campaign.id, inFlight.filter(deadHere)).catch(() => 0);
+    if (campaign.sender && campaign.sender !== owner && (campaign.sender_until ?? 0) > Date.now() && !deadHere(campaign.sender)) run.onJoin?.(campaign.sender);
+    const content = await store.content(campaign.id);
+    if (!content.length) {
+      const message = `campaign ${campaign.id} has no stored content (an older briefcast planned it); start a new one with --again`;
+      throw new ProblemsError([{ code: 'ENOCONTENT', severity: 'error', message }]);
+    }
+    const compose = createComposer({
+      sender: senderOf(config),
+      content,
+      links: await store.links(campaign.id),
+      campaign: campaign.id,
+      slug: campaign.slug,
+      tokens: run.tokens,
+      installId: await store.installId(),
+    });
+    const s = config.send;
+    return await runCampaign({
+      store,
+      transport,
+      campaign,
+      compose,
+      maxAttempts: s.max_attempts,
+      retryBaseMs: s.retry_base_seconds * 1000,
+      pauseAfterErrors: s.pause_after_errors,
+      claim: { leaseMs: s.lease_seconds * 1000, ratePerSecond: s.rate_per_second },
+      owner,
+      waitForStoreMs: run.waitForStoreMs,
+      signal: run.signal,
+      onProgress: run.onProgress,
+    });
+  } finally {
+    await transport.close();
+  }
+}
+
+/** One proof copy, marked as such, recorded nowhere: plain links, no tracking, a Message-ID of its own. */
+export async function sendProof(source: Source, config: Config, transport: Transport, tokens: Tokens, address: string): Promise<string> {
+  try {
+    const content = plannedContent(source, { tracked: false, subjectPrefix: '[Proof] ' });
+    const compose = createComposer({ sender: senderOf(config), content: [content], links: source.rendered.links, slug: source.rendered.briefing.slug, tokens, installId: 'proof' });
+    const result = await transport.send(compose({ id: 0, seq: Date.now(), email: address, name: address, agencies: '' }));
+    return `${result.response} (through ${transport.description})`;
+  } finally {
+    await transport.close();
+  }
+}
+
+/** The exit code of a run and the one line that says what to run next. */
+export async function nextStep(store: Store, prepared: Pick<Prepared, 'slug' | 'kind'>, campaign: Campaign, outcome: Outcome, stoppedByUser: boolean): Promise<{ code: number; lines: string[] }> {
+  const c = outcome.counts;
+  const flag = prepared.kind === 'reminder' ? ' --remind' : '';
+  const lines: string[] = [];
+  if (outcome.state === 'stopped' || outcome.state === 'paused') {
+    lines.push(`  ${outcome.state}: ${outcome.reason}`);
+    lines.push(`  to resume: npx briefcast send ${prepared.slug} ${flag ? '--remind' : '--resume'}`);
+    return { code: stoppedByUser ? 130 : 1, lines };
+  }
+  if (!c.failed) return { code: 0, lines };
+  const failures = await store.failures(campaign.id);
+  const retryable = failures.filter((d) => !d.permanent).length;
+  const gone = failures.length - retryable;
+  lines.push(`  failures and their SMTP responses: npx briefcast campaigns ${campaign.id}`);
+  if (gone) lines.push(`  ${gone} address(es) do not exist and are now suppressed: npx briefcast suppressions`);
+  if (retryable) lines.push(`  to try the ${retryable} other failure(s) again: npx briefcast send ${prepared.slug}${flag} --retry-failed`);
+  return { code: 1, lines };
+}
