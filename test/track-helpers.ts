@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { createDashboard } from '../src/report/index.js';
 import { openSqliteStore } from '../src/store/index.js';
@@ -6,6 +8,7 @@ import type { Store } from '../src/store/index.js';
 import { createTokens, loadSecret, type Tokens } from '../src/tokens/index.js';
 import { createTrackServer, type TrackServer } from '../src/track/index.js';
 import { listen } from './browser.js';
+import { cli, configure, tempProject } from './helpers.js';
 
 export interface Tracking {
   origin: string;
@@ -44,3 +47,20 @@ export async function startTracking(dir: string, options: { webRoot?: string; da
 }
 
 export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+
+/** A project that has sent Children P to the outbox; returns each recipient's token. */
+export async function sentProject(tracking = 'individual') {
+  const dir = tempProject();
+  configure(dir, { tracking });
+  expect((await cli(dir, ['build'])).code).toBe(0);
+  const sent = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
+  expect(sent.code, sent.stderr).toBe(0);
+  const tokens = new Map<string, string>();
+  for (const f of readdirSync(join(dir, 'outbox', '1'))) {
+    const eml = readFileSync(join(dir, 'outbox', '1', f), 'utf8');
+    const email = /^To: .*<(.+)>$/m.exec(eml)![1]!;
+    tokens.set(email, /\/u\/([A-Za-z0-9_-]+)>/.exec(eml)![1]!);
+  }
+  return { dir, tokens };
+}
+

@@ -6,24 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokens } from '../src/tokens/index.js';
 import { classify } from '../src/track/index.js';
-import { cli, configure, tempProject } from './helpers.js';
-import { BROWSER_UA, startTracking, type Tracking } from './track-helpers.js';
-
-/** A project that has sent Children P to the outbox; returns each recipient's token. */
-async function sentProject(tracking = 'individual') {
-  const dir = tempProject();
-  configure(dir, { tracking });
-  expect((await cli(dir, ['build'])).code).toBe(0);
-  const sent = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
-  expect(sent.code, sent.stderr).toBe(0);
-  const tokens = new Map<string, string>();
-  for (const f of readdirSync(join(dir, 'outbox', '1'))) {
-    const eml = readFileSync(join(dir, 'outbox', '1', f), 'utf8');
-    const email = /^To: .*<(.+)>$/m.exec(eml)![1]!;
-    tokens.set(email, /\/u\/([A-Za-z0-9_-]+)>/.exec(eml)![1]!);
-  }
-  return { dir, tokens };
-}
+import { cli } from './helpers.js';
+import { BROWSER_UA, sentProject, startTracking, type Tracking } from './track-helpers.js';
 
 function backdate(dir: string, ms: number) {
   const db = new Database(join(dir, 'data', 'briefcast.db'));
@@ -170,7 +154,7 @@ describe('privacy modes', () => {
       const h = { headers: { 'user-agent': BROWSER_UA }, redirect: 'manual' as const };
       expect((await fetch(`${t.origin}/o/${token}.gif`, h)).status).toBe(200);
       expect((await fetch(`${t.origin}/c/${token}/1`, h)).status).toBe(302);
-      expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: 'shared=2' })).status).toBe(200);
+      expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: new URLSearchParams({ shared: '2' }) })).status).toBe(200);
     } finally {
       await t.close();
     }

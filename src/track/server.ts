@@ -7,12 +7,14 @@ import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
 import { ackForm, ackThanks, unsubscribed, unsubscribeForm } from './pages.js';
+import { HttpError, readForm } from './form.js';
 import { resolveStatic, sendStatic } from './static.js';
 import { EventWriter } from './writer.js';
 
 /** A 1×1 transparent GIF. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-const MAX_BODY = 16 * 1024;
+/** More people than one manager passes a briefing to: a typo, not a team. */
+const MAX_SHARED = 10_000;
 const TOKEN = '[A-Za-z0-9_-]{1,64}';
 const routes = {
   open: new RegExp(`^/o/(${TOKEN})\\.gif$`),
@@ -45,15 +47,6 @@ export interface TrackServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message = '',
-  ) {
-    super(message);
-  }
-}
-
 function text(res: ServerResponse, status: number, body: string) {
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -68,36 +61,6 @@ function html(res: ServerResponse, status: number, body: string) {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; img-src 'self'; script-src 'self'");
   res.end(body);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY) return reject(new HttpError(413, 'body too large'));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, 'body too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => reject(new HttpError(400, 'bad body')));
-  });
-}
-
-/** Form fields from urlencoded or multipart bodies (RFC 8058 allows both). */
-function formFields(req: IncomingMessage, body: string): Map<string, string> {
-  const type = String(req.headers['content-type'] ?? '').toLowerCase();
-  const fields = new Map<string, string>();
-  if (type.startsWith('multipart/form-data')) {
-    for (const m of body.matchAll(/name="([^"]{1,100})"\r?\n(?:[^\r\n]*\r?\n)*?\r?\n([\s\S]*?)\r?\n--/g)) fields.set(m[1]!, m[2]!);
-    return fields;
-  }
-  for (const [k, v] of new URLSearchParams(body)) fields.set(k, v);
-  return fields;
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -265,10 +228,11 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const action = `/a/${m[1]}`;
       if (readOnly) return html(res, 200, ackForm(config, campaign.title, action));
       if (method !== 'POST') throw new HttpError(405);
-      const fields = formFields(req, await readBody(req));
+      const fields = await readForm(req);
       const sharedText = (fields.get('shared') ?? '').trim();
+      // Digits only: Number() would also take 0x10, 1e3 and " 12 ".
+      if (sharedText !== '' && !(/^\d{1,5}$/.test(sharedText) && Number(sharedText) <= MAX_SHARED)) throw new HttpError(400, `shared must be a whole number of people, at most ${MAX_SHARED}`);
       const shared = sharedText === '' ? undefined : Number(sharedText);
-      if (shared !== undefined && (!Number.isInteger(shared) || shared < 0 || shared > 100_000)) throw new HttpError(400, 'shared must be a whole number of people');
       const comment = (fields.get('comment') ?? '').trim().slice(0, 2000) || undefined;
       const at = Date.now();
       const key =
@@ -285,7 +249,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const d = await deliveryFor(m[1]!);
       if (readOnly) return html(res, 200, unsubscribeForm(config, `/u/${m[1]}`, d.email));
       if (method !== 'POST') throw new HttpError(405);
-      const fields = formFields(req, await readBody(req));
+      const fields = await readForm(req);
       if (fields.get('List-Unsubscribe') !== 'One-Click') throw new HttpError(400, 'expected List-Unsubscribe=One-Click');
       await store.suppress(d.email, 'unsubscribed', `campaign ${d.campaign_id}`);
       if (recording) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));

@@ -92,11 +92,11 @@ export function openSqliteStore(path: string): Store {
       `INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)
        VALUES (@campaign_id, @delivery_id, @agencies, @kind, @link, @class, @reason, @user_agent, @ip_prefix, @at)`,
     ),
-    // A second "I have read it" updates the first: the form is idempotent.
+    // A second "I have read it" updates the first (the form is idempotent); a field left blank keeps what was given.
     upsertAck: db.prepare(
       `INSERT INTO acknowledgements (ack_key, campaign_id, delivery_id, agencies, shared, comment, created_at, updated_at)
        VALUES (@ack_key, @campaign_id, @delivery_id, @agencies, @shared, @comment, @at, @at)
-       ON CONFLICT (ack_key) DO UPDATE SET shared = excluded.shared, comment = excluded.comment, updated_at = excluded.updated_at`,
+       ON CONFLICT (ack_key) DO UPDATE SET shared = coalesce(excluded.shared, acknowledgements.shared), comment = coalesce(excluded.comment, acknowledgements.comment), updated_at = excluded.updated_at`,
     ),
     pageView: db.prepare(
       'INSERT INTO page_views (slug, day, class, views) VALUES (?, ?, ?, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = views + 1',
