@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.js';
 import { loadLists } from '../lists/index.js';
 import { formatProblem } from '../problem.js';
 import { openStore } from '../store/index.js';
+import { readSecret, secretProblem } from '../tokens/index.js';
 import { fail } from './output.js';
 
 type Check = { ok: boolean | 'warn'; what: string; detail: string };
@@ -45,11 +46,19 @@ export async function doctorCommand(): Promise<void> {
   }
 
   const secretFile = join(root, 'data', 'secret');
-  if (process.env.BRIEFCAST_SECRET) add(process.env.BRIEFCAST_SECRET.length >= 16 ? true : 'warn', 'secret', process.env.BRIEFCAST_SECRET.length >= 16 ? 'BRIEFCAST_SECRET is set' : 'BRIEFCAST_SECRET is shorter than 16 characters');
-  else if (existsSync(secretFile)) {
-    const mode = statSync(secretFile).mode & 0o777;
-    add(mode & 0o077 ? false : true, 'secret', mode & 0o077 ? `data/secret can be read by others (mode ${mode.toString(8)}): chmod 600 data/secret` : 'data/secret, readable by its owner only');
-  } else add('warn', 'secret', 'no secret yet: one is made in data/secret on the first send (several machines need the same BRIEFCAST_SECRET)');
+  try {
+    const found = readSecret(root);
+    const weak = found && secretProblem(found.secret, found.name);
+    if (!found) add('warn', 'secret', 'no secret yet: one is made in data/secret on the first send (several machines need the same BRIEFCAST_SECRET)');
+    else if (weak) add(false, 'secret', weak);
+    else if (found.name === 'BRIEFCAST_SECRET') add(true, 'secret', 'BRIEFCAST_SECRET is set');
+    else {
+      const mode = statSync(secretFile).mode & 0o777;
+      add(mode & 0o077 ? false : true, 'secret', mode & 0o077 ? `data/secret can be read by others (mode ${mode.toString(8)}): chmod 600 data/secret` : 'data/secret, readable by its owner only');
+    }
+  } catch (error) {
+    add(false, 'secret', `cannot read data/secret: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 
   if (config) {
     const base = new URL(config.base_url);

@@ -24,7 +24,12 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const store = await openStoreOrFail(project.root);
   const purged = await store.purge(Date.now() - config.retention_days * 86_400_000);
   if (purged) console.log(`deleted ${purged} tracking rows older than ${config.retention_days} days`);
-  const secret = loadSecret(project.root);
+  let secret: Buffer;
+  try {
+    secret = loadSecret(project.root);
+  } catch (error) {
+    fail((error as Error).message, 'ESECRET');
+  }
   const configured = config.dashboard_password ?? process.env.BRIEFCAST_DASHBOARD_PASSWORD;
   // With no password set, a key derived from the secret: stable across restarts, printed below.
   const dashboardKey = configured ?? createHmac('sha256', secret).update('dashboard').digest('base64url').slice(0, 22);

@@ -89,10 +89,11 @@ export function outboxTransport(dir: string): Transport {
     concurrency: 4,
     async send({ seq, ...message }) {
       const info = (await streamer.sendMail(message)) as unknown as { message: Buffer };
-      await mkdir(dir, { recursive: true });
+      // Each message holds the recipient's personal tracking links: for the owner's eyes only.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, `${seq}-${message.to.address.replace(/[^A-Za-z0-9@._+-]/g, '_')}.eml`);
       // Written whole or not at all, so a killed send never leaves half a message.
-      await writeFile(`${file}.tmp`, info.message);
+      await writeFile(`${file}.tmp`, info.message, { mode: 0o600 });
       await rename(`${file}.tmp`, file);
       return { response: `250 written ${file}` };
     },

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, type Store } from '../store.js';
@@ -28,10 +28,27 @@ function migrate(db: Database.Database) {
   }
 }
 
+/**
+ * The database holds names, addresses and acknowledgements: its folder is the owner's only and
+ * the file is made 0600 before SQLite opens it, which gives its -wal and -shm files the same mode.
+ * Files an older version made readable are narrowed too.
+ */
+function keepPrivate(path: string) {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 export function openSqliteStore(path: string): Store {
   let db: Database.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') keepPrivate(path);
     db = new Database(path);
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process (what "resume" needs) without an fsync per delivery.
