@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSecret, SecretError } from '../src/tokens/index.js';
-import { cli, tempProject } from './helpers.js';
+import { cli, policeCsv, tempProject } from './helpers.js';
 import { sentProject } from './track-helpers.js';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -53,5 +53,24 @@ describe('files others could read', () => {
     const emls = readdirSync(join(dir, 'outbox', '1'));
     expect(emls.length).toBeGreaterThan(0);
     for (const f of emls) expect(mode(join(dir, 'outbox', '1', f)), f).toBe('600');
+  });
+});
+
+describe('names from lists, written out', () => {
+  it('CSV cells that a spreadsheet would run are neutralised; a terminal gets no escape sequences', async () => {
+    const dir = tempProject();
+    policeCsv(dir, 'name,email\n"=HYPERLINK(""https://evil.example"",""x"")",eq@example.org\n+44 1234,plus@example.org\n"\t@SUM(1)",at@example.org\n"Ann \x1b]8;;https://evil.example\x07Smith\x1b[2J",ann@example.org\n');
+    expect((await cli(dir, ['build'])).code).toBe(0);
+    const sent = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
+    expect(sent.code, sent.stderr).toBe(0);
+    const csv = await cli(dir, ['report', 'children-p', '--csv', '--chase', '0']);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toContain(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
+    expect(csv.stdout).toContain("'+44 1234,plus@example.org");
+    expect(csv.stdout).toContain("'\t@SUM(1)");
+    expect(csv.stdout.split('\n').some((line) => /^[=+\-@\t\r]/.test(line))).toBe(false);
+    const text = await cli(dir, ['report', 'children-p', '--chase', '0']);
+    expect(text.stdout).toContain('Ann Smith');
+    expect(text.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
   });
 });
