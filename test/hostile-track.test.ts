@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProjectBase } from '../src/project.js';
+import { configure, tempProject } from './helpers.js';
 import { BROWSER_UA, sentProject, startTracking, type Tracking } from './track-helpers.js';
 
 /** Milliseconds /healthz takes to answer, measured from this process. */
@@ -72,5 +77,45 @@ describe('forms under hostile bodies', () => {
     expect((await post({ shared: '12', comment: 'discussed at team meeting' })).status).toBe(200);
     expect((await post({ shared: '14' })).status).toBe(200);
     expect((await t.store.acknowledgements(1))[0]).toMatchObject({ shared: 14, comment: 'discussed at team meeting' });
+  });
+});
+
+describe('the site stays inside its root', () => {
+  it('a symbolic link in dist/web to data/ or to the secret serves nothing; a FIFO is not served', async () => {
+    const { dir } = await sentProject();
+    const web = join(dir, 'dist', 'web');
+    symlinkSync(join(dir, 'data'), join(web, 'leak'));
+    symlinkSync(join(dir, 'data', 'secret'), join(web, 'secret.txt'));
+    mkdirSync(join(web, 'linked'));
+    symlinkSync(join(dir, 'data', 'secret'), join(web, 'linked', 'index.html'));
+    execFileSync('mkfifo', [join(web, 'pipe.txt')]);
+    const t = await startTracking(dir);
+    try {
+      for (const path of ['/leak/secret', '/leak/', '/secret.txt', '/linked/', '/linked/index.html', '/pipe.txt', '/leak/briefcast.db']) {
+        const res = await fetch(`${t.origin}${path}`, { redirect: 'manual' });
+        expect(res.status, path).toBe(404);
+      }
+      expect((await fetch(`${t.origin}/children-p/`)).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('board.logo.src must be an image inside the project, outside data/ and outbox/', async () => {
+    const dir = tempProject({ briefings: false });
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'secret'), 'x');
+    writeFileSync(join(dir, 'data', 'logo.png'), 'x');
+    symlinkSync(join(dir, 'data', 'secret'), join(dir, 'innocent.png'));
+    writeFileSync(join(dir, 'logo.png'), 'png');
+    const logoProblem = (src: string) => {
+      configure(dir, { board: { logo: { src, alt: 'Logo' } } });
+      return openProjectBase({ root: dir }).problems.find((p) => p.code === 'ELOGO')?.message;
+    };
+    expect(logoProblem('data/secret')).toMatch(/not an image/);
+    expect(logoProblem('data/logo.png')).toMatch(/never published/);
+    expect(logoProblem('innocent.png')).toMatch(/never published/);
+    expect(logoProblem('../../etc/passwd.png')).toMatch(/no file|outside/);
+    expect(logoProblem('logo.png')).toBeUndefined();
   });
 });

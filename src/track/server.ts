@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
@@ -217,7 +216,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       }
       if (recording) await writer.write(event(req, d, 'view', seen(req, d, 'view')));
       // The page's links are relative to /<slug>/; a <base> keeps them working from /b/<slug>.
-      const page = (await readFile(join(options.webRoot, slug, 'index.html'), 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`);
+      const page = (await readFile(file, 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`);
       res.setHeader('Referrer-Policy', 'no-referrer');
       return html(res, 200, method === 'HEAD' ? '' : page);
     }

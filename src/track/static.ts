@@ -1,6 +1,6 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,7 +15,11 @@ const types: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Finds the file a URL path names inside `root`, or undefined: never a file outside it. */
+/**
+ * Finds the file a URL path names inside `root`, or undefined: never a file outside it. Links
+ * are resolved first, so a symbolic link in the site that points at data/ serves nothing, and
+ * only regular files are served (no devices, sockets or FIFOs).
+ */
 export function resolveStatic(root: string, pathname: string): string | undefined {
   let decoded: string;
   try {
@@ -24,16 +28,16 @@ export function resolveStatic(root: string, pathname: string): string | undefine
     return undefined;
   }
   if (decoded.includes('\0')) return undefined;
-  const base = resolve(root);
-  const full = normalize(join(base, decoded));
-  if (full !== base && !full.startsWith(base + sep)) return undefined;
   try {
-    const stat = statSync(full);
-    if (stat.isDirectory()) {
-      const index = join(full, 'index.html');
-      return statSync(index).isFile() ? index : undefined;
+    const base = realpathSync(root);
+    const inside = (path: string) => path === base || path.startsWith(base + sep);
+    const full = realpathSync(normalize(join(base, decoded)));
+    if (!inside(full)) return undefined;
+    if (statSync(full).isDirectory()) {
+      const index = realpathSync(join(full, 'index.html'));
+      return inside(index) && statSync(index).isFile() ? index : undefined;
     }
-    return stat.isFile() ? full : undefined;
+    return statSync(full).isFile() ? full : undefined;
   } catch {
     return undefined;
   }
