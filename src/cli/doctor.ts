@@ -4,6 +4,8 @@ import nodemailer from 'nodemailer';
 import { loadConfig } from '../config/index.js';
 import { loadLists } from '../lists/index.js';
 import { formatProblem } from '../problem.js';
+import { redactUrls } from '../secret-url.js';
+import { parseSmtpUrl } from '../send/transport.js';
 import { openStore } from '../store/index.js';
 import { readSecret, secretProblem } from '../tokens/index.js';
 import { fail } from './output.js';
@@ -28,20 +30,28 @@ export async function doctorCommand(): Promise<void> {
     add(true, 'database', `${store.kind} ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'at data/briefcast.db'}, migrations applied`);
     await store.close();
   } catch (error) {
-    add(false, 'database', (error as Error).message);
+    add(false, 'database', redactUrls((error as Error).message));
   }
 
   const smtp = process.env.SMTP_URL;
   if (!smtp) add('warn', 'SMTP', 'SMTP_URL is not set: mail goes to outbox/ as .eml files');
   else {
-    const transporter = nodemailer.createTransport(smtp, { connectionTimeout: 5000, greetingTimeout: 5000 } as object);
+    let url: URL | undefined;
     try {
-      await transporter.verify();
-      add(true, 'SMTP', `${new URL(smtp).host} accepts connections`);
+      url = parseSmtpUrl(smtp);
     } catch (error) {
-      add(false, 'SMTP', `${new URL(smtp).host}: ${(error as Error).message}`);
-    } finally {
-      transporter.close();
+      add(false, 'SMTP', (error as Error).message);
+    }
+    if (url) {
+      const transporter = nodemailer.createTransport(url.toString(), { connectionTimeout: 5000, greetingTimeout: 5000 } as object);
+      try {
+        await transporter.verify();
+        add(true, 'SMTP', `${url.host} accepts connections`);
+      } catch (error) {
+        add(false, 'SMTP', `${url.host}: ${redactUrls((error as Error).message)}`);
+      } finally {
+        transporter.close();
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ProblemsError } from '../problem.js';
+import { redactUrls, ServerUrlError } from '../secret-url.js';
 import { fail, report } from './output.js';
 
 // Each command loads its stage when it runs, so that `--help` or `lists` never pays for MJML,
@@ -165,8 +166,9 @@ try {
     report(error.problems);
     process.exitCode = 1;
   } else {
-    console.error(`briefcast: ${(error as Error).message}`);
+    console.error(`briefcast: ${redactUrls((error as Error).message)}`);
     if (process.env.BRIEFCAST_DEBUG) console.error(error);
-    process.exitCode = 2;
+    // A server address the user mistyped is their error, not ours.
+    process.exitCode = error instanceof ServerUrlError ? 1 : 2;
   }
 }

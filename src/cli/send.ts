@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Agency } from '../lists/index.js';
 import { dateLabel, type Rendered } from '../render/index.js';
 import { createComposer, dryRunTransport, outboxTransport, parseAfter, planCampaign, planReminder, runCampaign, smtpTransport, type Progress, type Transport } from '../send/index.js';
+import { parseSmtpUrl } from '../send/index.js';
 import type { Campaign, NewCampaign, Store } from '../store/index.js';
 import { openStoreOrFail } from './store.js';
 import { openSqliteStore } from '../store/index.js';
@@ -191,7 +192,7 @@ export async function sendCommand(target: string, options: SendOptions): Promise
     const via = options.dryRun
       ? 'a dry run (nothing is sent)'
       : process.env.SMTP_URL
-        ? `SMTP ${new URL(process.env.SMTP_URL).host}, ${config.send.connections} connection(s)`
+        ? `SMTP ${parseSmtpUrl(process.env.SMTP_URL).host}, ${config.send.connections} connection(s)`
         : `the outbox (${join(project.root, 'outbox')}/<campaign>/)`;
     for (const line of prepared.summary) console.log(line);
     if (options.dryRun && !prepared.isNew) {

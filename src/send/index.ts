@@ -1,4 +1,4 @@
 export { createComposer, type Composer, type Addressee } from './compose.js';
 export { runCampaign, backoff, type Outcome, type Progress, type RetryPolicy } from './loop.js';
 export { planCampaign, planReminder, parseAfter, isLate, type Plan, type ReminderPlan, type SendRequest } from './plan.js';
-export { dryRunTransport, outboxTransport, smtpTransport, SendFailure, type Transport, type OutgoingMessage } from './transport.js';
+export { dryRunTransport, outboxTransport, parseSmtpUrl, smtpTransport, SendFailure, type Transport, type OutgoingMessage } from './transport.js';

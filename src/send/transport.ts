@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import { parseServerUrl, redactUrls } from '../secret-url.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 
 export interface Accepted {
@@ -43,15 +44,26 @@ export interface PoolSettings {
 function classify(error: unknown): SendFailure {
   const e = error as { responseCode?: number; response?: string; code?: string; message?: string };
   const code = e.responseCode;
-  const response = e.response ?? `${e.code ?? 'ERROR'} ${e.message ?? String(error)}`;
+  const response = redactUrls(e.response ?? `${e.code ?? 'ERROR'} ${e.message ?? String(error)}`);
   if (code && code >= 500) return new SendFailure(response, false, code === 550 || code === 551 || code === 553);
   // 4xx, and connections dropped or refused before the server said anything: try again.
   return new SendFailure(response, true, false);
 }
 
+/**
+ * SMTP_URL, checked before use. A user name on plain smtp:// means AUTH: it then needs STARTTLS,
+ * or a server that offers none would be sent the password in clear text. `?requireTLS=false`
+ * (or `ignoreTLS`) in the URL is the explicit way out, for a relay on the same machine.
+ */
+export function parseSmtpUrl(smtpUrl: string): URL {
+  const url = parseServerUrl('SMTP_URL', smtpUrl, ['smtp', 'smtps']);
+  if (url.protocol === 'smtp:' && url.username && !url.searchParams.has('requireTLS') && !url.searchParams.has('ignoreTLS')) url.searchParams.set('requireTLS', 'true');
+  return url;
+}
+
 /** An SMTP pool from SMTP_URL; pooling and the rate limit are nodemailer's own options. */
 export function smtpTransport(smtpUrl: string, settings: PoolSettings): Transport {
-  const url = new URL(smtpUrl);
+  const url = parseSmtpUrl(smtpUrl);
   const set = (key: string, value: string | number) => {
     if (!url.searchParams.has(key)) url.searchParams.set(key, String(value));
   };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseServerUrl } from '../secret-url.js';
 import { StoreError, type Store } from './store.js';
 
 export { StoreError, type Store } from './store.js';
@@ -20,7 +21,11 @@ export async function openPostgresStore(url: string): Promise<Store> {
 export async function openStore(root: string, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
   const url = env.DATABASE_URL;
   if (!url) return openSqliteStore(join(root, 'data', 'briefcast.db'));
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStore(url);
   if (url.startsWith('sqlite:')) return openSqliteStore(url.replace(/^sqlite:(\/\/)?/, ''));
-  throw new StoreError('EDBURL', `DATABASE_URL: expected postgres://… or sqlite:path (got ${url.split(':')[0]}:)`);
+  try {
+    parseServerUrl('DATABASE_URL', url, ['postgres', 'postgresql']);
+  } catch (error) {
+    throw new StoreError('EDBURL', `${(error as Error).message} (or sqlite:path)`);
+  }
+  return openPostgresStore(url);
 }

@@ -6,6 +6,7 @@ import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
 import { ackForm, ackThanks, unsubscribed, unsubscribeForm } from './pages.js';
+import { redactUrls } from '../secret-url.js';
 import { HttpError, readForm } from './form.js';
 import { resolveStatic, sendStatic } from './static.js';
 import { EventWriter } from './writer.js';
@@ -289,7 +290,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
-      if (status === 500) console.error(`briefcast serve: ${(error as Error).message}`);
+      if (status === 500) console.error(`briefcast serve: ${redactUrls((error as Error).message)}`);
       if (res.headersSent) {
         res.destroy();
         return;

@@ -73,7 +73,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await migrate(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new StoreError('ESTORE', `cannot open the database ${url.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
+    throw new StoreError('ESTORE', `cannot open the database ${url}: ${(error as Error).message}`);
   }
   const one = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows[0];
   const all = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows;
