@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProjectBase } from '../src/project.js';
 import { configure, tempProject } from './helpers.js';
-import { BROWSER_UA, sentProject, startTracking, type Tracking } from './track-helpers.js';
+import { BROWSER_UA, rawRequest, sentProject, startTracking, type Tracking } from './track-helpers.js';
 
 /** Milliseconds /healthz takes to answer, measured from this process. */
 async function healthLatency(origin: string): Promise<number> {
@@ -13,21 +12,6 @@ async function healthLatency(origin: string): Promise<number> {
   const res = await fetch(`${origin}/healthz`);
   await res.text();
   return performance.now() - start;
-}
-
-/** A raw request, so headers and bodies can be what no well-behaved client sends. */
-export function rawRequest(origin: string, method: string, path: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const port = Number(new URL(origin).port);
-  return new Promise((done) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', () => done({ status: 0, headers: {}, body: '' }));
-    req.end(body);
-  });
 }
 
 describe('forms under hostile bodies', () => {

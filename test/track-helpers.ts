@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { loadConfig, type Config } from '../src/config/index.js';
@@ -64,3 +65,18 @@ export async function sentProject(tracking = 'individual') {
   return { dir, tokens };
 }
 
+
+/** A raw request, so headers and bodies can be what no well-behaved client sends. */
+export function rawRequest(origin: string, method: string, path: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const port = Number(new URL(origin).port);
+  return new Promise((done) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', () => done({ status: 0, headers: {}, body: '' }));
+    req.end(body);
+  });
+}

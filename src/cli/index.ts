@@ -86,7 +86,8 @@ program
   .description('live preview: the email at desktop and phone width, the text part and the web page, reloaded on save')
   .argument('[slug]', 'open this briefing')
   .addOption(new Option('--port <port>', 'port').default(4100).argParser(Number))
-  .action(async (slug: string | undefined, options: { port: number }) => (await preview()).previewCommand(slug, options));
+  .option('--host <host>', 'listen on this address and answer to this host name as well as localhost (drafts are confidential: only on a trusted network)')
+  .action(async (slug: string | undefined, options: { port: number; host?: string }) => (await preview()).previewCommand(slug, options));
 
 program
   .command('start')
