@@ -28,6 +28,8 @@ export function openProjectBase(options: ProjectOptions = {}): { project?: Proje
   const lists = loadLists(join(root, 'lists', 'agencies.yml'));
   // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
   problems.push(...lists.problems.filter((p) => p.code === 'ENOLISTS' || p.code === 'EYAML').map((p) => ({ ...p, severity: 'warning' as const })));
+  // Agency names reach every page and email: text the renderer would take for its own stops the build.
+  problems.push(...lists.problems.filter((p) => p.code === 'ERESERVED'));
   const logo = config.board.logo?.src;
   const logoProblem = logo && !isWebAddress(logo) ? localAssetProblem(root, logo) : undefined;
   if (logoProblem) {

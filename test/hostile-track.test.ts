@@ -103,3 +103,63 @@ describe('the site stays inside its root', () => {
     expect(logoProblem('logo.png')).toBeUndefined();
   });
 });
+
+describe('dashboard access', () => {
+  let t: Tracking;
+  let jo: string;
+  beforeAll(async () => {
+    const project = await sentProject();
+    jo = project.tokens.get('jo.bloggs@example.org')!;
+    t = await startTracking(project.dir);
+  });
+  afterAll(() => t.close());
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${t.origin}${path}`, { redirect: 'manual', headers });
+
+  it('a key in the address becomes a session cookie and leaves the address; the dashboard’s own links then work', async () => {
+    const login = await get('/dashboard?key=test-dashboard-key');
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/dashboard');
+    const cookie = login.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^briefcast_session=[^;]+; Path=\/dashboard; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    const session = { cookie: cookie.split(';')[0]! };
+    const index = await get('/dashboard', session);
+    expect(index.status).toBe(200);
+    const html = await index.text();
+    expect(html).not.toContain('test-dashboard-key');
+    const link = /href="(\/dashboard\/\d+)"/.exec(html)![1]!;
+    expect((await get(link, session)).status).toBe(200);
+    expect((await get(`${link}/chase.csv?days=0`, session)).status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(index.headers.get('referrer-policy')).toBe('no-referrer');
+    // A forged or altered cookie is no session.
+    expect((await get('/dashboard', { cookie: session.cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) })).status).toBe(401);
+    expect((await get('/dashboard', { cookie: `briefcast_session=9999999999999.${'A'.repeat(43)}` })).status).toBe(401);
+  });
+
+  it('the login form takes the password by POST and sets the same cookie', async () => {
+    const res = await fetch(`${t.origin}/dashboard/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ password: 'test-dashboard-key' }) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    const form = await get('/dashboard');
+    expect(form.status).toBe(401);
+    expect(form.headers.get('www-authenticate')).toBeNull();
+    expect(await form.text()).toContain('action="/dashboard/login"');
+  });
+
+  it('forms are never framed; public pages get a Content-Security-Policy', async () => {
+    const form = await get(`/a/${jo}`);
+    expect(form.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const page = await get('/children-p/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    expect(page.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+  });
+
+  it('wrong keys from one address: five are free, then each waits longer, even with the right key', async () => {
+    for (let i = 0; i < 6; i++) expect((await get('/dashboard?key=wrong')).status).toBe(401);
+    const locked = await get('/dashboard?key=test-dashboard-key');
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -112,7 +112,9 @@ describe('the tracking server', () => {
 
   it('the dashboard needs its key, and shows per-agency bars and a printable view', async () => {
     expect((await get('/dashboard')).status).toBe(401);
-    const res = await get('/dashboard/1?key=test-dashboard-key');
+    const login = await get('/dashboard/1?key=test-dashboard-key');
+    expect(login.status).toBe(303);
+    const res = await get(login.headers.get('location')!, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } });
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).toContain('<svg role="img"');

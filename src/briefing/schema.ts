@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSafeLink, safeLinkMessage } from '../safe-url.js';
 
 export const reviewTypes = [
   'Serious Case Review',
@@ -53,7 +54,7 @@ export const frontmatterSchema = z
       .describe('The kind of review: ' + reviewTypes.join(', ') + ', or free text'),
     date: reviewDate.optional().describe('When the review was published: YYYY-MM-DD or YYYY-MM'),
     summary: z.string().min(1).optional().describe('One or two sentences: the email preheader and the page description'),
-    report_url: z.string().min(1).optional().describe('The full report'),
+    report_url: z.string().min(1).refine(isSafeLink, safeLinkMessage).optional().describe('The full report'),
     agencies: z
       .union([z.literal('all'), agencyIds])
       .default('all')

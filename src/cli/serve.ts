@@ -6,6 +6,7 @@ import { createDashboard } from '../report/index.js';
 import { openStoreOrFail } from './store.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { createTrackServer } from '../track/index.js';
+import { MIN_DASHBOARD_PASSWORD } from '../config/index.js';
 import { fail } from './output.js';
 
 export interface ServeOptions {
@@ -30,7 +31,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   } catch (error) {
     fail((error as Error).message, 'ESECRET');
   }
-  const configured = config.dashboard_password ?? process.env.BRIEFCAST_DASHBOARD_PASSWORD;
+  const configured = config.dashboard_password ?? (process.env.BRIEFCAST_DASHBOARD_PASSWORD || undefined);
+  if (configured !== undefined && configured.length < MIN_DASHBOARD_PASSWORD) fail(`BRIEFCAST_DASHBOARD_PASSWORD is shorter than ${MIN_DASHBOARD_PASSWORD} characters`, 'EPASSWORD');
   // With no password set, a key derived from the secret: stable across restarts, printed below.
   const dashboardKey = configured ?? createHmac('sha256', secret).update('dashboard').digest('base64url').slice(0, 22);
   const agencyNames = new Map(project.agencies.map((a) => [a.id, a.name]));
@@ -39,8 +41,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     config,
     store,
     tokens: createTokens(secret),
-    dashboard: createDashboard(store, config, agencyNames),
-    dashboardKey,
+    dashboard: config.dashboard ? createDashboard(store, config, agencyNames) : undefined,
+    dashboardKey: config.dashboard ? dashboardKey : undefined,
     trustProxy: process.env.BRIEFCAST_TRUST_PROXY === '1',
   });
   await new Promise<void>((ready, failed) => {
@@ -49,7 +51,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
   const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
   console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
-  console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
+  if (!config.dashboard) console.log('dashboard: off (dashboard: false in briefcast.yml)');
+  else console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) process.exit(1);

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/index.js';
@@ -8,11 +8,19 @@ import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classif
 import { ackForm, ackThanks, unsubscribed, unsubscribeForm } from './pages.js';
 import { redactUrls } from '../secret-url.js';
 import { HttpError, readForm } from './form.js';
+import { createDashboardGate } from './session.js';
 import { resolveStatic, sendStatic } from './static.js';
 import { EventWriter } from './writer.js';
 
 /** A 1×1 transparent GIF. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+/**
+ * Public pages: scripts only from the site's own files, so no text in a briefing can run as code.
+ * Images may come from the web (a logo, a diagram); nothing may frame a page.
+ */
+const PAGE_POLICY = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/** The archive's search runs from a script in the page itself, until it moves to assets/. */
+const ARCHIVE_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
 /** More people than one manager passes a briefing to: a typo, not a team. */
 const MAX_SHARED = 10_000;
 const TOKEN = '[A-Za-z0-9_-]{1,64}';
@@ -54,24 +62,29 @@ function text(res: ServerResponse, status: number, body: string) {
   res.end(body + '\n');
 }
 
+/**
+ * Forms and the dashboard: never framed by another site (clickjacking an acknowledgement or a
+ * board member's logged-in dashboard), never sniffed, and no token leaks in a Referer.
+ */
+function privatePage(res: ServerResponse) {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; img-src 'self' data:; script-src 'self'; base-uri 'self'; frame-ancestors 'none'");
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
 function html(res: ServerResponse, status: number, body: string) {
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; img-src 'self'; script-src 'self'");
+  privatePage(res);
   res.end(body);
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 export function createTrackServer(options: ServerOptions): TrackServer {
   const { config, store, tokens } = options;
   const writer = new EventWriter(store);
+  const gate = options.dashboardKey ? createDashboardGate({ key: options.dashboardKey, secure: config.base_url.startsWith('https:') }) : undefined;
   const base = config.base_url;
   /** Recent clicks per delivery, to notice a scanner following every link within a second or two. */
   const recentClicks = new Map<number, { link: number; at: number }[]>();
@@ -257,16 +270,10 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     }
 
     if (path === '/dashboard' || path.startsWith('/dashboard/')) {
-      if (!readOnly) throw new HttpError(405);
-      if (!options.dashboard || !options.dashboardKey) throw new HttpError(404);
-      const auth = String(req.headers.authorization ?? '');
-      const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec(auth);
-      const password = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : url.searchParams.get('key') ?? '';
-      if (!sameSecret(password, options.dashboardKey)) {
-        res.setHeader('WWW-Authenticate', 'Basic realm="briefcast dashboard", charset="UTF-8"');
-        throw new HttpError(401);
-      }
-      return options.dashboard(req, res, url);
+      if (!options.dashboard || !gate) throw new HttpError(404);
+      privatePage(res);
+      if (await gate.admit(req, res, url, clientIp(req))) return options.dashboard(req, res, url);
+      return;
     }
 
     if (!readOnly) throw new HttpError(405);
@@ -283,6 +290,10 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const slug = path.replace(/^\/|\/?(index\.html)?$/g, '');
       const verdict = classify({ kind: 'view', method, userAgent: String(req.headers['user-agent'] ?? ''), ip: clientIp(req), now: Date.now() });
       await writer.write({ type: 'page', view: { slug, day: new Date().toISOString().slice(0, 10), class: verdict.class } });
+    }
+    if (file.endsWith('.html')) {
+      res.setHeader('Content-Security-Policy', path === '/' || path === '/index.html' ? ARCHIVE_POLICY : PAGE_POLICY);
+      res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
     }
     sendStatic(req, res, file);
   }
