@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
+import { dirname, relative, sep } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
@@ -9,7 +10,7 @@ import { ackForm, ackThanks, unsubscribed, unsubscribeForm } from './pages.js';
 import { redactUrls } from '../secret-url.js';
 import { HttpError, readForm } from './form.js';
 import { createDashboardGate } from './session.js';
-import { resolveStatic, sendStatic } from './static.js';
+import { realRoot, resolveStatic, sendStatic } from './static.js';
 import { EventWriter } from './writer.js';
 
 /** A 1×1 transparent GIF. */
@@ -21,6 +22,8 @@ const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 const PAGE_POLICY = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 /** The archive's search runs from a script in the page itself, until it moves to assets/. */
 const ARCHIVE_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
+const REPEAT_WINDOW_MS = 60_000;
+const MAX_REPEATS = 20;
 /** More people than one manager passes a briefing to: a typo, not a team. */
 const MAX_SHARED = 10_000;
 const TOKEN = '[A-Za-z0-9_-]{1,64}';
@@ -139,6 +142,25 @@ export function createTrackServer(options: ServerOptions): TrackServer {
 
   const recording = config.tracking !== 'off';
 
+  /**
+   * Opens, clicks and views a token may record per minute, per kind: a person never needs more,
+   * and a script replaying one token should not fill the database (it once wrote 8,000 a second).
+   */
+  const repeats = new Map<string, { start: number; count: number }>();
+  const withinBound = (d: Delivery, kind: EventKind) => {
+    const key = `${d.id}:${kind}`;
+    const now = Date.now();
+    let window = repeats.get(key);
+    if (!window || now - window.start > REPEAT_WINDOW_MS) {
+      repeats.delete(key);
+      if (repeats.size >= 50_000) repeats.delete(repeats.keys().next().value!);
+      window = { start: now, count: 0 };
+      repeats.set(key, window);
+    }
+    return ++window.count <= MAX_REPEATS;
+  };
+  const recordable = (d: Delivery, kind: EventKind) => recording && withinBound(d, kind);
+
   async function linkCount(campaignId: number): Promise<number> {
     let n = linkCounts.get(campaignId);
     if (n === undefined) {
@@ -181,6 +203,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
 
     if (path === '/healthz') {
       if (!readOnly) throw new HttpError(405);
+      const failing = writer.failing;
+      if (failing) return text(res, 503, `tracking writes failing for ${Math.round((Date.now() - failing.since) / 1000)} s: ${redactUrls(failing.message)}`);
       await store.campaigns();
       return text(res, 200, 'ok');
     }
@@ -188,7 +212,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     if ((m = routes.open.exec(path))) {
       if (!readOnly) throw new HttpError(405);
       const d = await deliveryFor(m[1]!);
-      if (recording) await writer.write(event(req, d, 'open', seen(req, d, 'open')));
+      if (recordable(d, 'open')) await writer.write(event(req, d, 'open', seen(req, d, 'open')));
       res.statusCode = 200;
       res.setHeader('Content-Type', 'image/gif');
       res.setHeader('Content-Length', GIF.length);
@@ -203,8 +227,9 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const n = Number(m[2]);
       // Only a link the campaign's own briefing contained; nothing from the request.
       const link = await store.link(d.campaign_id, n);
-      if (!link) throw new HttpError(404);
-      if (recording) await writer.write(event(req, d, 'click', await clickVerdict(req, d, n), n));
+      // A link no header can carry (CR, LF, other controls) is not followed, and nothing is recorded.
+      if (!link || /[\x00-\x1f\x7f]/.test(link.url)) throw new HttpError(404);
+      if (recordable(d, 'click')) await writer.write(event(req, d, 'click', await clickVerdict(req, d, n), n));
       res.statusCode = 302;
       res.setHeader('Location', link.url);
       res.setHeader('Cache-Control', 'no-store');
@@ -228,7 +253,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
         res.end();
         return;
       }
-      if (recording) await writer.write(event(req, d, 'view', seen(req, d, 'view')));
+      if (recordable(d, 'view')) await writer.write(event(req, d, 'view', seen(req, d, 'view')));
       // The page's links are relative to /<slug>/; a <base> keeps them working from /b/<slug>.
       const page = (await readFile(file, 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`);
       res.setHeader('Referrer-Policy', 'no-referrer');
@@ -281,15 +306,17 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     if (!file) throw new HttpError(404);
     if (!path.endsWith('/') && file.endsWith('index.html') && !path.endsWith('.html')) {
       res.statusCode = 301;
-      res.setHeader('Location', `${path}/`);
+      // One leading slash: "//children-p/" would send the browser to a host named children-p.
+      res.setHeader('Location', `${path.replace(/\/{2,}/g, '/')}/`);
       res.end();
       return;
     }
-    if (file.endsWith('.html') && method === 'GET' && recording) {
-      // Anonymous page views: a count per page and day, with no cookie and no identity.
-      const slug = path.replace(/^\/|\/?(index\.html)?$/g, '');
+    if (file.endsWith('index.html') && method === 'GET' && recording) {
+      // Anonymous page views: a count per page and day, with no cookie and no identity. The page is
+      // the file served, however the path was spelt; the count never holds up or fails the page.
+      const slug = relative(realRoot(options.webRoot), dirname(file)).split(sep).join('/');
       const verdict = classify({ kind: 'view', method, userAgent: String(req.headers['user-agent'] ?? ''), ip: clientIp(req), now: Date.now() });
-      await writer.write({ type: 'page', view: { slug, day: new Date().toISOString().slice(0, 10), class: verdict.class } });
+      writer.write({ type: 'page', view: { slug, day: new Date().toISOString().slice(0, 10), class: verdict.class } }).catch(() => undefined);
     }
     if (file.endsWith('.html')) {
       res.setHeader('Content-Security-Policy', path === '/' || path === '/index.html' ? ARCHIVE_POLICY : PAGE_POLICY);

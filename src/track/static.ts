@@ -1,6 +1,6 @@
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -20,6 +20,15 @@ const types: Record<string, string> = {
  * are resolved first, so a symbolic link in the site that points at data/ serves nothing, and
  * only regular files are served (no devices, sockets or FIFOs).
  */
+/** The site folder with its links resolved, as resolveStatic's answers are; itself if it does not exist yet. */
+export function realRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return resolve(root);
+  }
+}
+
 export function resolveStatic(root: string, pathname: string): string | undefined {
   let decoded: string;
   try {

@@ -5,6 +5,11 @@ import { StoreError, type Store } from '../store.js';
 import type { Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
+/** How long a statement waits for another process's lock; the thread is blocked meanwhile. */
+const BUSY_MS = 5000;
+/** Tracking writes wait at most this long at a time, and retry asynchronously: about 10 s in all. */
+const TRACKING_BUSY_MS = 20;
+const TRACKING_RETRIES = 45;
 
 function emptyCounts(): Counts {
   return { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
@@ -53,7 +58,7 @@ export function openSqliteStore(path: string): Store {
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process (what "resume" needs) without an fsync per delivery.
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_MS}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (error) {
@@ -277,7 +282,21 @@ export function openSqliteStore(path: string): Store {
       return q.links.all(campaignId);
     },
     async writeTracking(writes) {
-      if (writes.length) writeTracking(writes);
+      if (!writes.length) return;
+      // better-sqlite3 waits for a lock synchronously, and the tracker serves every page from this
+      // thread: wait briefly, then retry between other requests, never for seconds in one go.
+      for (let attempt = 0; ; attempt++) {
+        db.pragma(`busy_timeout = ${TRACKING_BUSY_MS}`);
+        try {
+          writeTracking(writes);
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= TRACKING_RETRIES) throw error;
+        } finally {
+          db.pragma(`busy_timeout = ${BUSY_MS}`);
+        }
+        await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt)));
+      }
     },
     async reclassifyClicks(deliveryId, since, reason) {
       q.reclassify.run(reason, deliveryId, since);
