@@ -25,7 +25,8 @@ export async function doctorCommand(): Promise<void> {
   add(listErrors.length ? false : true, 'lists', listErrors.length ? `${listErrors.length} problem(s); run npx briefcast lists` : `${lists.agencies.length} agencies`);
 
   try {
-    const store = await openStore(root);
+    // Outside a project, doctor only looks: it makes no database.
+    const store = await openStore(root, process.env, { existing: !config });
     await store.campaigns();
     add(true, 'database', `${store.kind} ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'at data/briefcast.db'}, migrations applied`);
     await store.close();

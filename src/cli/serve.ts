@@ -49,10 +49,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));
     track.server.listen(options.port, options.host, () => ready());
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
-  const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
-  console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
-  if (!config.dashboard) console.log('dashboard: off (dashboard: false in briefcast.yml)');
-  else console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
+  // Stop cleanly from the moment anything is printed: a supervisor may signal as soon as it sees output.
   let stopping = false;
   const stop = async () => {
     if (stopping) process.exit(1);
@@ -63,4 +60,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
+  console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
+  if (!config.dashboard) console.log('dashboard: off (dashboard: false in briefcast.yml)');
+  else console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
 }

@@ -22,6 +22,8 @@ const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 const PAGE_POLICY = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 /** The archive's search runs from a script in the page itself, until it moves to assets/. */
 const ARCHIVE_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
+/** How long a stopping server waits for requests in flight. */
+const DRAIN_MS = 3000;
 const REPEAT_WINDOW_MS = 60_000;
 const MAX_REPEATS = 20;
 /** More people than one manager passes a briefing to: a typo, not a team. */
@@ -336,6 +338,9 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       text(res, status, error instanceof HttpError && error.message ? error.message : status === 404 ? 'Not found' : status === 405 ? 'Method not allowed' : status === 401 ? 'Password needed' : 'Bad request');
     });
   });
+  // A client that sends its headers or body a byte at a time is cut off, not waited for.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -346,7 +351,12 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     writer,
     async close() {
       await new Promise<void>((done) => {
-        server.close(() => done());
+        // Idle keep-alive connections go at once; a client still sending gets DRAIN_MS, then is cut.
+        const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        server.close(() => {
+          clearTimeout(force);
+          done();
+        });
         server.closeIdleConnections();
       });
       await writer.flush();
