@@ -34,6 +34,7 @@ describe('content that used to break the build is a positioned problem', () => {
     const lines = (text: string) => parseBriefing('briefings/x.md', text).problems.map(formatProblem);
     expect(lines('---\ntitle: A\nreport_url: "javascript:fetch(\'/dashboard\')"\n---\n')).toEqual(['briefings/x.md:3:13  report_url: must be an http://, https:// or mailto: address']);
     expect(lines('---\ntitle: A\nreport_url: " JaVaScRiPt:alert(1)"\n---\n')[0]).toMatch(/report_url: must be/);
+    expect(lines('---\ntitle: A\nreport_url: see the website\n---\n')).toEqual(['briefings/x.md:3:13  report_url: must be an http://, https:// or mailto: address']);
   });
 
   it('check reports every bad file at its place, still checks the good one, and build refuses without crashing', async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { csvCell, table } from '../src/report/format.js';
 import { loadSecret, SecretError } from '../src/tokens/index.js';
 import { cli, policeCsv, tempProject } from './helpers.js';
 import { sentProject } from './track-helpers.js';
@@ -59,7 +60,7 @@ describe('files others could read', () => {
 describe('names from lists, written out', () => {
   it('CSV cells that a spreadsheet would run are neutralised; a terminal gets no escape sequences', async () => {
     const dir = tempProject();
-    policeCsv(dir, 'name,email\n"=HYPERLINK(""https://evil.example"",""x"")",eq@example.org\n+44 1234,plus@example.org\n"\t@SUM(1)",at@example.org\n"Ann \x1b]8;;https://evil.example\x07Smith\x1b[2J",ann@example.org\n');
+    policeCsv(dir, 'name,email\n"=HYPERLINK(""https://evil.example"",""x"")",eq@example.org\n+44 1234,plus@example.org\n"@SUM(1)",at@example.org\n-2+3,minus@example.org\n');
     expect((await cli(dir, ['build'])).code).toBe(0);
     const sent = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
     expect(sent.code, sent.stderr).toBe(0);
@@ -67,10 +68,14 @@ describe('names from lists, written out', () => {
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toContain(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
     expect(csv.stdout).toContain("'+44 1234,plus@example.org");
-    expect(csv.stdout).toContain("'\t@SUM(1)");
+    expect(csv.stdout).toContain("'@SUM(1),at@example.org");
+    expect(csv.stdout).toContain("'-2+3,minus@example.org");
     expect(csv.stdout.split('\n').some((line) => /^[=+\-@\t\r]/.test(line))).toBe(false);
-    const text = await cli(dir, ['report', 'children-p', '--chase', '0']);
-    expect(text.stdout).toContain('Ann Smith');
-    expect(text.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+
+  it('tab and CR first are neutralised too; numbers stay numbers; a terminal table drops escape sequences', () => {
+    expect(['\t=1', '\r=1', '=1', 'plain', ''].map(csvCell)).toEqual(["'\t=1", "'\r=1", "'=1", 'plain', '']);
+    // Names are checked when lists load; what is already in a database from before is cleaned on the way out.
+    expect(table([['name'], ['Ann \x1b]8;;https://evil.example\x07Smith\x1b[2J\r'], [-1]])).toBe('name\nAnn Smith\n       -1');
   });
 });

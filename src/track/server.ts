@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
-import { ackForm, ackThanks, unsubscribed, unsubscribeForm } from './pages.js';
+import { ackForm, ackThanks, MAX_SHARED, unsubscribed, unsubscribeForm } from './pages.js';
 import { redactUrls } from '../secret-url.js';
 import { HttpError, readForm } from './form.js';
 import { createDashboardGate } from './session.js';
@@ -26,8 +26,6 @@ const ARCHIVE_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'sel
 const DRAIN_MS = 3000;
 const REPEAT_WINDOW_MS = 60_000;
 const MAX_REPEATS = 20;
-/** More people than one manager passes a briefing to: a typo, not a team. */
-const MAX_SHARED = 10_000;
 const TOKEN = '[A-Za-z0-9_-]{1,64}';
 const routes = {
   open: new RegExp(`^/o/(${TOKEN})\\.gif$`),
