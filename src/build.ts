@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -143,6 +143,36 @@ export function siteIndex(project: Project, rendered: readonly Page[], builtAt: 
  * Builds into a fresh folder beside `out` and swaps it in only when everything succeeded,
  * so a failed build leaves the previous site as it was.
  */
+/**
+ * A build killed between its steps leaves dist.tmp-<pid> (half written) or dist.old-<pid> (the
+ * previous site, moved aside). Those of processes no longer running are removed; if the kill came
+ * between the two renames, the previous site goes back first so there is always a dist/.
+ */
+function cleanLeftovers(out: string) {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const prefix = basename(out);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(out));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.(tmp|old)-(\d+)$/.exec(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !m || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
+    const path = join(dirname(out), name);
+    if (m[1] === 'old' && !existsSync(out)) renameSync(path, out);
+    else rmSync(path, { recursive: true, force: true });
+  }
+}
+
 export async function build(options: ProjectOptions & { out?: string } = {}): Promise<BuildResult> {
   const started = performance.now();
   const root = resolve(options.root ?? '.');
@@ -156,6 +186,7 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
   if (hasErrors(problems)) return done(false);
 
   const { pages: rendered, threads } = await renderPages(opened.project, loaded.briefings);
+  cleanLeftovers(out);
   const temp = `${out}.tmp-${process.pid}`;
   const old = `${out}.old-${process.pid}`;
   rmSync(temp, { recursive: true, force: true });

@@ -13,6 +13,10 @@ export interface YamlSource {
   place(path: Path, key?: boolean): { line: number; column: number };
 }
 
+/** How the renderer marks text it fills in per reader; in a board's own text it would be taken for one. */
+export const RESERVED_SLOT = '%%bc:';
+export const RESERVED_MESSAGE = `"${RESERVED_SLOT}" is reserved for the text filled in per reader: write it another way`;
+
 /**
  * Parses YAML that starts at `offset` inside `fullText` (frontmatter sits after `---`),
  * so that positions are lines of the file, not of the YAML.
@@ -29,7 +33,15 @@ export function parseYaml(file: string, fullText: string, offset = 0, length = f
     message: `invalid YAML: ${e.message.split('\n')[0]}`,
   });
   const problems = [...doc.errors.map(asProblem('error')), ...doc.warnings.map(asProblem('warning'))];
-  const data = doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
+  const reserved = text.indexOf(RESERVED_SLOT);
+  if (reserved >= 0) problems.push({ code: 'ERESERVED', severity: 'error', file, ...at(offset + reserved), message: RESERVED_MESSAGE });
+  let data: unknown;
+  try {
+    data = doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias bomb: yaml stops expanding it and throws, which must name the file, not end the run.
+    problems.push(asProblem('error')({ message: (error as Error).message }));
+  }
 
   function place(path: Path, key = false) {
     let node: unknown = doc.contents;

@@ -66,8 +66,8 @@ describe('lint rules: each one fires on a briefing that breaks it, and not on on
     expect(lint([...clean, 'report_url: http://example.org/r.pdf'])).toEqual([expect.stringMatching(/^4 WHTTP/)]);
   });
 
-  it('a report_url that is not a URL', () => {
-    expect(lint([...clean, 'report_url: see the website'])).toEqual([expect.stringMatching(/^4 WREPORTURL report_url "see the website" is not a web address/)]);
+  it('a report_url that is not a web page', () => {
+    expect(lint([...clean, 'report_url: mailto:board@example.org'])).toEqual([expect.stringMatching(/^4 WREPORTURL report_url "mailto:board@example.org" is not a web address/)]);
     expect(lint([...clean, 'report_url: https://example.org/r.pdf'])).toEqual([]);
   });
 

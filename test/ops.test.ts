@@ -21,7 +21,7 @@ it('doctor says what is wrong, one line each, and exits 1 on a failure; migrate 
 
   const broken = await cli(dir, ['doctor'], { SMTP_URL: 'smtp://127.0.0.1:1', DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' });
   expect(broken.code).toBe(1);
-  expect(broken.stdout).toMatch(/^FAIL {2}database: cannot open the database postgres:\/\/…@127\.0\.0\.1:1\/none: /m);
+  expect(broken.stdout).toMatch(/^FAIL {2}database: cannot open the database postgres:\/\/nobody:…@127\.0\.0\.1:1\/none: /m);
   expect(broken.stdout).toMatch(/^FAIL {2}SMTP: 127\.0\.0\.1:1: /m);
   expect(broken.stdout).not.toContain('nobody:x');
 

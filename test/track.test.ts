@@ -6,24 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokens } from '../src/tokens/index.js';
 import { classify } from '../src/track/index.js';
-import { cli, configure, tempProject } from './helpers.js';
-import { BROWSER_UA, startTracking, type Tracking } from './track-helpers.js';
-
-/** A project that has sent Children P to the outbox; returns each recipient's token. */
-async function sentProject(tracking = 'individual') {
-  const dir = tempProject();
-  configure(dir, { tracking });
-  expect((await cli(dir, ['build'])).code).toBe(0);
-  const sent = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
-  expect(sent.code, sent.stderr).toBe(0);
-  const tokens = new Map<string, string>();
-  for (const f of readdirSync(join(dir, 'outbox', '1'))) {
-    const eml = readFileSync(join(dir, 'outbox', '1', f), 'utf8');
-    const email = /^To: .*<(.+)>$/m.exec(eml)![1]!;
-    tokens.set(email, /\/u\/([A-Za-z0-9_-]+)>/.exec(eml)![1]!);
-  }
-  return { dir, tokens };
-}
+import { cli } from './helpers.js';
+import { BROWSER_UA, sentProject, startTracking, type Tracking } from './track-helpers.js';
 
 function backdate(dir: string, ms: number) {
   const db = new Database(join(dir, 'data', 'briefcast.db'));
@@ -128,7 +112,9 @@ describe('the tracking server', () => {
 
   it('the dashboard needs its key, and shows per-agency bars and a printable view', async () => {
     expect((await get('/dashboard')).status).toBe(401);
-    const res = await get('/dashboard/1?key=test-dashboard-key');
+    const login = await get('/dashboard/1?key=test-dashboard-key');
+    expect(login.status).toBe(303);
+    const res = await get(login.headers.get('location')!, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } });
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).toContain('<svg role="img"');
@@ -170,7 +156,7 @@ describe('privacy modes', () => {
       const h = { headers: { 'user-agent': BROWSER_UA }, redirect: 'manual' as const };
       expect((await fetch(`${t.origin}/o/${token}.gif`, h)).status).toBe(200);
       expect((await fetch(`${t.origin}/c/${token}/1`, h)).status).toBe(302);
-      expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: 'shared=2' })).status).toBe(200);
+      expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: new URLSearchParams({ shared: '2' }) })).status).toBe(200);
     } finally {
       await t.close();
     }
@@ -241,5 +227,80 @@ it('fuzz: 10,000 random requests get no 5xx, no crash, and write nothing', async
   expect(statuses).toHaveLength(10_000);
   expect((await fetch(`${t.origin}/healthz`)).status).toBe(200);
   expect(await t.store.trackingRows()).toBe(before);
+  await t.close();
+}, 240_000);
+
+it('fuzz: hostile multipart bodies and odd headers, each answered in time, with /healthz fast throughout', async () => {
+  const { dir, tokens } = await sentProject();
+  const t = await startTracking(dir);
+  const real = [...tokens.values()];
+  const { request } = await import('node:http');
+  const port = Number(new URL(t.origin).port);
+  /** Each request must be answered (any status below 500) or refused at the socket within this. */
+  const PER_REQUEST_MS = 5000;
+  const send = (method: string, path: string, headers: Record<string, string>, body: string) =>
+    new Promise<number>((done) => {
+      const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+      });
+      req.setTimeout(PER_REQUEST_MS, () => {
+        req.destroy();
+        done(-1);
+      });
+      req.on('error', () => done(400));
+      req.end(body);
+    });
+  const health = async () => {
+    const start = performance.now();
+    const status = await send('GET', '/healthz', {}, '');
+    expect(status).toBe(200);
+    return performance.now() - start;
+  };
+  // The machine is shared and busy: what /healthz takes here when nothing else runs is its noise.
+  const idle: number[] = [];
+  for (let i = 0; i < 20; i++) idle.push(await health());
+  // 100 ms is the issue's bound for a responsive server; the idle maximum on this machine is added
+  // so that a loaded runner does not fail it, while any backtracking or busy wait (seconds) still does.
+  const bound = 100 + Math.max(...idle);
+
+  const piece = fc.constantFrom('--b', '--b--', '\r\n', '\n', 'name="a"', 'name="comment"', 'name="List-Unsubscribe"', 'Content-Disposition: form-data; ', 'filename="x"', '"', ';', 'One-Click', '%', '=', '&', 'a');
+  const body = fc.oneof(
+    fc.array(piece, { maxLength: 400 }).map((parts) => parts.join('')),
+    fc.integer({ min: 100, max: 2000 }).map((n) => '--b\r\n' + 'name="a"\n\n'.repeat(n)),
+    fc.string({ maxLength: 20_000 }),
+  );
+  const headers = fc.record(
+    {
+      'content-type': fc.constantFrom('multipart/form-data; boundary=b', 'multipart/form-data', 'multipart/form-data; boundary=' + '-'.repeat(200), 'application/x-www-form-urlencoded', 'text/plain', 'multipart/mixed; boundary=b', ''),
+      'user-agent': fc.string({ maxLength: 8000 }).map((s) => s.replace(/[^\x20-\x7e]/g, 'x')),
+      cookie: fc.string({ maxLength: 4000 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+      'x-odd': fc.string({ maxLength: 30_000 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+    },
+    { requiredKeys: ['content-type'] },
+  );
+  const target = fc.tuple(fc.constantFrom('/a/', '/u/', '/dashboard/login', '/healthz', '/o/'), fc.constantFrom(...real)).map(([route, token]) => (route.endsWith('/') ? route + token : route));
+  const latencies: number[] = [];
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      latencies.push(await health());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const statuses: number[] = [];
+  await fc.assert(
+    fc.asyncProperty(target, headers, body, fc.constantFrom('POST', 'PUT', 'GET'), async (path, h, b, method) => {
+      const status = await send(method, path, Object.fromEntries(Object.entries(h).filter(([, v]) => v !== '')), method === 'GET' ? '' : b);
+      statuses.push(status);
+      return status > 0 && status < 500;
+    }),
+    { numRuns: 400 },
+  );
+  running = false;
+  await sampler;
+  expect(statuses).toHaveLength(400);
+  expect(latencies.length).toBeGreaterThan(10);
+  expect(Math.max(...latencies), `idle max ${Math.max(...idle).toFixed(0)} ms`).toBeLessThan(bound);
   await t.close();
 }, 240_000);

@@ -4,6 +4,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import type { Problem } from '../problem.js';
+import { isSafeImage, isSafeLink, safeImageMessage, safeLinkMessage } from '../safe-url.js';
 import type { Briefing } from './schema.js';
 
 /** What `briefcast new` writes where the author has something to say; lint finds it left behind. */
@@ -95,6 +96,15 @@ export function lintBriefing(b: Briefing, settings: LintSettings): Problem[] {
     }
     if (!ok) warn('WREPORTURL', b.places.report_url, `report_url "${b.report_url}" is not a web address`);
     else if (b.report_url.startsWith('http://')) warn('WHTTP', b.places.report_url, `${b.report_url}: use https://`);
+  }
+
+  // Links and images that would run as code or leave the web: errors, not warnings.
+  for (const { tree, at } of [{ tree: body, at: undefined }, ...lessons]) {
+    visit(tree, (n) => {
+      if (n.type !== 'link' && n.type !== 'image' && n.type !== 'definition') return;
+      const ok = n.type === 'image' ? isSafeImage(n.url) : isSafeLink(n.url);
+      if (!ok) problems.push({ code: 'EURL', severity: 'error', file: b.file, ...(at ?? bodyAt(n)), message: `${n.url.slice(0, 60)}: ${n.type === 'image' ? safeImageMessage : `a link ${safeLinkMessage}`}` });
+    });
   }
 
   // Placeholders from `briefcast new`, wherever they were left.

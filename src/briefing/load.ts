@@ -3,6 +3,7 @@ import { basename, join, relative } from 'node:path';
 import matter from 'gray-matter';
 import { pointer, type Problem } from '../problem.js';
 import { dropEmpty, formatPath, parseYaml, validate } from '../yaml-source.js';
+import { limitProblems } from './limits.js';
 import { frontmatterSchema, type Briefing } from './schema.js';
 
 export interface LoadOptions {
@@ -49,6 +50,8 @@ export function parseBriefing(file: string, text: string, options: LoadOptions =
       problems: [{ code: 'ENOFRONTMATTER', severity: 'error', file, line: 1, column: 1, message: 'a briefing starts with a --- line, then title: and the other fields, then ---' }],
     };
   }
+  const limits = limitProblems(file, text);
+  if (limits.length) return { problems: limits };
   // An engine that returns the raw text, so gray-matter only splits and we parse with positions.
   const split = matter(text, { engines: { yaml: () => ({}) } });
   const offset = split.matter ? text.indexOf(split.matter) : 3;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSafeLink, safeLinkMessage } from '../safe-url.js';
 
 export const reviewTypes = [
   'Serious Case Review',
@@ -26,6 +27,9 @@ const reviewDate = z.preprocess(
     }, 'no such day'),
 );
 
+/** Characters XML 1.0 cannot carry: in a title they made feed.xml unreadable. */
+const oneLine = z.string().min(1).regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, 'no control characters');
+
 const agencyIds = z.array(z.string().min(1)).min(1);
 
 export const lessonSchema = z.union([
@@ -40,7 +44,7 @@ export const lessonSchema = z.union([
 
 export const frontmatterSchema = z
   .object({
-    title: z.string().min(1).describe('The title, as readers see it in the inbox and on the page'),
+    title: oneLine.describe('The title, as readers see it in the inbox and on the page'),
     slug: z
       .string()
       .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'use lower-case letters, digits and single hyphens')
@@ -52,8 +56,8 @@ export const frontmatterSchema = z
       .optional()
       .describe('The kind of review: ' + reviewTypes.join(', ') + ', or free text'),
     date: reviewDate.optional().describe('When the review was published: YYYY-MM-DD or YYYY-MM'),
-    summary: z.string().min(1).optional().describe('One or two sentences: the email preheader and the page description'),
-    report_url: z.string().min(1).optional().describe('The full report'),
+    summary: oneLine.optional().describe('One or two sentences: the email preheader and the page description'),
+    report_url: z.string().min(1).refine(isSafeLink, safeLinkMessage).optional().describe('The full report'),
     agencies: z
       .union([z.literal('all'), agencyIds])
       .default('all')

@@ -5,7 +5,7 @@ import { openStoreOrFail } from './store.js';
 import { fail, report, table } from './output.js';
 
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStoreOrFail(process.cwd());
+  const store = await openStoreOrFail(process.cwd(), { existing: true });
   try {
     return await run(store);
   } finally {

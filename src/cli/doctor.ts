@@ -4,7 +4,10 @@ import nodemailer from 'nodemailer';
 import { loadConfig } from '../config/index.js';
 import { loadLists } from '../lists/index.js';
 import { formatProblem } from '../problem.js';
+import { redactUrls } from '../secret-url.js';
+import { parseSmtpUrl } from '../send/transport.js';
 import { openStore } from '../store/index.js';
+import { readSecret, secretProblem } from '../tokens/index.js';
 import { fail } from './output.js';
 
 type Check = { ok: boolean | 'warn'; what: string; detail: string };
@@ -22,34 +25,51 @@ export async function doctorCommand(): Promise<void> {
   add(listErrors.length ? false : true, 'lists', listErrors.length ? `${listErrors.length} problem(s); run npx briefcast lists` : `${lists.agencies.length} agencies`);
 
   try {
-    const store = await openStore(root);
+    // Outside a project, doctor only looks: it makes no database.
+    const store = await openStore(root, process.env, { existing: !config });
     await store.campaigns();
     add(true, 'database', `${store.kind} ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'at data/briefcast.db'}, migrations applied`);
     await store.close();
   } catch (error) {
-    add(false, 'database', (error as Error).message);
+    add(false, 'database', redactUrls((error as Error).message));
   }
 
   const smtp = process.env.SMTP_URL;
   if (!smtp) add('warn', 'SMTP', 'SMTP_URL is not set: mail goes to outbox/ as .eml files');
   else {
-    const transporter = nodemailer.createTransport(smtp, { connectionTimeout: 5000, greetingTimeout: 5000 } as object);
+    let url: URL | undefined;
     try {
-      await transporter.verify();
-      add(true, 'SMTP', `${new URL(smtp).host} accepts connections`);
+      url = parseSmtpUrl(smtp);
     } catch (error) {
-      add(false, 'SMTP', `${new URL(smtp).host}: ${(error as Error).message}`);
-    } finally {
-      transporter.close();
+      add(false, 'SMTP', (error as Error).message);
+    }
+    if (url) {
+      const transporter = nodemailer.createTransport(url.toString(), { connectionTimeout: 5000, greetingTimeout: 5000 } as object);
+      try {
+        await transporter.verify();
+        add(true, 'SMTP', `${url.host} accepts connections`);
+      } catch (error) {
+        add(false, 'SMTP', `${url.host}: ${redactUrls((error as Error).message)}`);
+      } finally {
+        transporter.close();
+      }
     }
   }
 
   const secretFile = join(root, 'data', 'secret');
-  if (process.env.BRIEFCAST_SECRET) add(process.env.BRIEFCAST_SECRET.length >= 16 ? true : 'warn', 'secret', process.env.BRIEFCAST_SECRET.length >= 16 ? 'BRIEFCAST_SECRET is set' : 'BRIEFCAST_SECRET is shorter than 16 characters');
-  else if (existsSync(secretFile)) {
-    const mode = statSync(secretFile).mode & 0o777;
-    add(mode & 0o077 ? false : true, 'secret', mode & 0o077 ? `data/secret can be read by others (mode ${mode.toString(8)}): chmod 600 data/secret` : 'data/secret, readable by its owner only');
-  } else add('warn', 'secret', 'no secret yet: one is made in data/secret on the first send (several machines need the same BRIEFCAST_SECRET)');
+  try {
+    const found = readSecret(root);
+    const weak = found && secretProblem(found.secret, found.name);
+    if (!found) add('warn', 'secret', 'no secret yet: one is made in data/secret on the first send (several machines need the same BRIEFCAST_SECRET)');
+    else if (weak) add(false, 'secret', weak);
+    else if (found.name === 'BRIEFCAST_SECRET') add(true, 'secret', 'BRIEFCAST_SECRET is set');
+    else {
+      const mode = statSync(secretFile).mode & 0o777;
+      add(mode & 0o077 ? false : true, 'secret', mode & 0o077 ? `data/secret can be read by others (mode ${mode.toString(8)}): chmod 600 data/secret` : 'data/secret, readable by its owner only');
+    }
+  } catch (error) {
+    add(false, 'secret', `cannot read data/secret: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 
   if (config) {
     const base = new URL(config.base_url);

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ProblemsError } from '../problem.js';
+import { redactUrls, ServerUrlError } from '../secret-url.js';
 import { fail, report } from './output.js';
 
 // Each command loads its stage when it runs, so that `--help` or `lists` never pays for MJML,
@@ -85,7 +86,8 @@ program
   .description('live preview: the email at desktop and phone width, the text part and the web page, reloaded on save')
   .argument('[slug]', 'open this briefing')
   .addOption(new Option('--port <port>', 'port').default(4100).argParser(Number))
-  .action(async (slug: string | undefined, options: { port: number }) => (await preview()).previewCommand(slug, options));
+  .option('--host <host>', 'listen on this address and answer to this host name as well as localhost (drafts are confidential: only on a trusted network)')
+  .action(async (slug: string | undefined, options: { port: number; host?: string }) => (await preview()).previewCommand(slug, options));
 
 program
   .command('start')
@@ -176,8 +178,9 @@ try {
     report(error.problems);
     process.exitCode = 1;
   } else {
-    console.error(`briefcast: ${(error as Error).message}`);
+    console.error(`briefcast: ${redactUrls((error as Error).message)}`);
     if (process.env.BRIEFCAST_DEBUG) console.error(error);
-    process.exitCode = 2;
+    // A server address the user mistyped is their error, not ours.
+    process.exitCode = error instanceof ServerUrlError ? 1 : 2;
   }
 }

@@ -11,12 +11,12 @@ async function openSite(): Promise<LiveSite> {
   return site;
 }
 
-export async function previewCommand(slug: string | undefined, options: { port: number }): Promise<void> {
+export async function previewCommand(slug: string | undefined, options: { port: number; host?: string }): Promise<void> {
   const site = await openSite();
-  const preview = createPreviewServer({ site, sendProof: (rendered, to) => sendProof(site.root, site.project.config, rendered, to) });
+  const preview = createPreviewServer({ site, sendProof: (rendered, to) => sendProof(site.root, site.project.config, rendered, to), hosts: options.host ? [options.host] : [] });
   await new Promise<void>((ready, failed) => {
     preview.server.once('error', failed);
-    preview.server.listen(options.port, '127.0.0.1', () => ready());
+    preview.server.listen(options.port, options.host ?? '127.0.0.1', () => ready());
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on port ${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
   const stop = await site.watch((change) => {
     const names = change.slugs.includes('*') ? 'everything' : change.slugs.join(', ');
@@ -27,7 +27,7 @@ export async function previewCommand(slug: string | undefined, options: { port: 
     }
     preview.notify(change);
   });
-  console.log(`preview on http://localhost:${options.port}/${slug ?? ''} (saving a briefing, a template or briefcast.yml reloads it; Ctrl-C to stop)`);
+  console.log(`preview on http://${options.host ?? 'localhost'}:${options.port}/${slug ?? ''} (saving a briefing, a template or briefcast.yml reloads it; Ctrl-C to stop)`);
   const quit = async () => {
     await stop();
     preview.server.closeAllConnections();

@@ -28,7 +28,7 @@ export async function reportCommand(slug: string | undefined, options: ReportCli
   if (options.agency && !agencyNames.has(options.agency)) fail(`--agency ${options.agency}: unknown agency (known: ${[...agencyNames.keys()].join(', ')})`);
   const chaseDays = options.chase === undefined ? undefined : Number.parseInt(options.chase, 10);
   if (chaseDays !== undefined && (!Number.isInteger(chaseDays) || chaseDays < 0)) fail(`--chase ${options.chase}: expected a number of days`);
-  const store = await openStoreOrFail(process.cwd());
+  const store = await openStoreOrFail(process.cwd(), { existing: true });
   try {
     const campaigns = (await store.campaignsFor(slug)).filter((c) => c.kind === 'briefing');
     const campaign = options.campaign ? campaigns.find((c) => c.id === Number(options.campaign)) : campaigns.at(-1);
@@ -45,7 +45,7 @@ export async function reportCommand(slug: string | undefined, options: ReportCli
 export async function purgeCommand(): Promise<void> {
   const { config, problems } = loadConfig(join(process.cwd(), 'briefcast.yml'));
   if (!config) fail(problems);
-  const store = await openStoreOrFail(process.cwd());
+  const store = await openStoreOrFail(process.cwd(), { existing: true });
   try {
     const n = await store.purge(Date.now() - config.retention_days * 86_400_000);
     console.log(`deleted ${n} tracking rows older than ${config.retention_days} days`);

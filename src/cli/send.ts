@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import { loadLists } from '../lists/index.js';
 import { hasErrors } from '../problem.js';
 import type { Rendered } from '../render/index.js';
-import { nextStep, outboxTransport, prepareSend, runSend, sendProof as proof, smtpTransport, type Progress, type Source, type Transport } from '../send/index.js';
+import { nextStep, outboxTransport, parseSmtpUrl, prepareSend, runSend, sendProof as proof, smtpTransport, type Progress, type Source, type Transport } from '../send/index.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { confirm, fail, report, today } from './output.js';
 import { openStoreOrFail } from './store.js';
@@ -127,7 +127,7 @@ export async function sendCommand(target: string, options: SendOptions): Promise
     }
 
     if (prepared.isNew) {
-      const via = process.env.SMTP_URL ? `SMTP ${new URL(process.env.SMTP_URL).host}, ${config.send.connections} connection(s)` : `the outbox (${join(root, 'outbox')}/<campaign>/)`;
+      const via = process.env.SMTP_URL ? `SMTP ${parseSmtpUrl(process.env.SMTP_URL).host}, ${config.send.connections} connection(s)` : `the outbox (${join(root, 'outbox')}/<campaign>/)`;
       console.log(`  through ${via}, at most ${config.send.rate_per_second}/s`);
       if (!options.yes) {
         if (!process.stdin.isTTY) fail('not asking for confirmation: input is not a terminal; add --yes to send', 'ENOTTY');

@@ -6,6 +6,7 @@ import { createDashboard } from '../report/index.js';
 import { openStoreOrFail } from './store.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { createTrackServer } from '../track/index.js';
+import { MIN_DASHBOARD_PASSWORD } from '../config/index.js';
 import { fail } from './output.js';
 
 export interface ServeOptions {
@@ -24,8 +25,14 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const store = await openStoreOrFail(project.root);
   const purged = await store.purge(Date.now() - config.retention_days * 86_400_000);
   if (purged) console.log(`deleted ${purged} tracking rows older than ${config.retention_days} days`);
-  const secret = loadSecret(project.root);
-  const configured = config.dashboard_password ?? process.env.BRIEFCAST_DASHBOARD_PASSWORD;
+  let secret: Buffer;
+  try {
+    secret = loadSecret(project.root);
+  } catch (error) {
+    fail((error as Error).message, 'ESECRET');
+  }
+  const configured = config.dashboard_password ?? (process.env.BRIEFCAST_DASHBOARD_PASSWORD || undefined);
+  if (configured !== undefined && configured.length < MIN_DASHBOARD_PASSWORD) fail(`BRIEFCAST_DASHBOARD_PASSWORD is shorter than ${MIN_DASHBOARD_PASSWORD} characters`, 'EPASSWORD');
   // With no password set, a key derived from the secret: stable across restarts, printed below.
   const dashboardKey = configured ?? createHmac('sha256', secret).update('dashboard').digest('base64url').slice(0, 22);
   const agencyNames = new Map(project.agencies.map((a) => [a.id, a.name]));
@@ -34,17 +41,15 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     config,
     store,
     tokens: createTokens(secret),
-    dashboard: createDashboard(store, config, agencyNames),
-    dashboardKey,
+    dashboard: config.dashboard ? createDashboard(store, config, agencyNames) : undefined,
+    dashboardKey: config.dashboard ? dashboardKey : undefined,
     trustProxy: process.env.BRIEFCAST_TRUST_PROXY === '1',
   });
   await new Promise<void>((ready, failed) => {
     track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));
     track.server.listen(options.port, options.host, () => ready());
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
-  const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
-  console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
-  console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
+  // Stop cleanly from the moment anything is printed: a supervisor may signal as soon as it sees output.
   let stopping = false;
   const stop = async () => {
     if (stopping) process.exit(1);
@@ -55,4 +60,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
+  console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
+  if (!config.dashboard) console.log('dashboard: off (dashboard: false in briefcast.yml)');
+  else console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
 }

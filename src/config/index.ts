@@ -1,2 +1,2 @@
-export { configSchema, isWebAddress, type Config } from './schema.js';
+export { configSchema, isWebAddress, MIN_DASHBOARD_PASSWORD, type Config } from './schema.js';
 export { loadConfig } from './load.js';

@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { isSafeImage, safeImageMessage } from '../safe-url.js';
 
 const markdown = z.string().min(1);
+
+/** Shortest dashboard password, from briefcast.yml or BRIEFCAST_DASHBOARD_PASSWORD alike. */
+export const MIN_DASHBOARD_PASSWORD = 8;
 
 export const configSchema = z
   .object({
@@ -10,16 +14,16 @@ export const configSchema = z
       address: z.string().min(1),
       email: z.email(),
       phone: z.string().optional(),
-      website: z.url().optional(),
+      website: z.url({ protocol: /^https?$/ }).optional(),
       /** A path under the project or an https URL; shown in the banner with its alt text. */
-      logo: z.object({ src: z.string().min(1), alt: z.string().min(1) }).optional(),
+      logo: z.object({ src: z.string().min(1).refine(isSafeImage, safeImageMessage), alt: z.string().min(1) }).optional(),
       colour: z
         .string()
         .regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour like "#005eb8"')
         .default('#005a70'),
     }),
     banner_label: z.string().min(1).default('5 min briefing'),
-    base_url: z.url().default('http://localhost:4000'),
+    base_url: z.url({ protocol: /^https?$/ }).default('http://localhost:4000'),
     language: z.string().default('en-GB'),
     sender: z
       .object({ name: z.string().min(1), email: z.email(), reply_to: z.email().optional() })
@@ -51,7 +55,9 @@ export const configSchema = z
       .prefault({}),
     tracking: z.enum(['individual', 'aggregate', 'off']).default('individual'),
     retention_days: z.number().int().positive().default(365),
-    dashboard_password: z.string().min(8).optional(),
+    /** false: serve has no /dashboard at all (reports only from the command line). */
+    dashboard: z.boolean().default(true),
+    dashboard_password: z.string().min(MIN_DASHBOARD_PASSWORD).optional(),
   })
   .strict();
 

@@ -1,8 +1,18 @@
 import { z } from 'zod';
 
+/**
+ * A person's or agency's name goes into mail headers and pages: one line, no control characters,
+ * and short enough that a header line stays within what mail servers accept.
+ */
+const name = z
+  .string()
+  .min(1)
+  .max(200, 'at most 200 characters')
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'no control characters or line breaks');
+
 export const recipientSchema = z
   .object({
-    name: z.string().min(1),
+    name,
     email: z.email({ error: (issue) => `"${String(issue.input)}" is not an email address` }),
     role: z.string().optional(),
     team: z.string().optional(),
@@ -12,7 +22,7 @@ export const recipientSchema = z
 export const agencySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'use lower-case letters, digits and hyphens'),
-    name: z.string().min(1),
+    name,
     recipients: z.array(recipientSchema).default([]),
     /** More recipients from a CSV file beside agencies.yml (header name,email,role,team). */
     csv: z.string().min(1).optional(),

@@ -1,7 +1,9 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { relative } from 'node:path';
 import { formatProblem } from '../problem.js';
 import { escapeHtml as e, type Rendered } from '../render/index.js';
+import { HttpError, readForm } from '../track/index.js';
 import type { Change, Entry, LiveSite } from '../watch.js';
 
 /** Sends one proof copy; supplied by the command line once sending is wired in. */
@@ -10,7 +12,16 @@ export type ProofSender = (rendered: Rendered, address: string) => Promise<strin
 export interface PreviewOptions {
   site: LiveSite;
   sendProof?: ProofSender;
+  /**
+   * Host names the preview answers to, besides localhost, 127.0.0.1 and [::1]. Drafts hold
+   * confidential case details: answering any Host would let a page on another site read them
+   * through DNS rebinding.
+   */
+  hosts?: string[];
 }
+
+/** A proof form is an address and a token: anything bigger is not ours. */
+const proofLimits = { body: 4096, fields: 4, value: 320 };
 
 export interface PreviewServer {
   server: Server;
@@ -66,6 +77,25 @@ function problemList(site: LiveSite, entry: Entry): string {
 export function createPreviewServer(options: PreviewOptions): PreviewServer {
   const { site } = options;
   const listeners = new Set<ServerResponse>();
+  const hosts = new Set(['localhost', '127.0.0.1', '[::1]', ...(options.hosts ?? [])].map((h) => h.toLowerCase()));
+  // A fresh token each run, in every form: another site's page cannot know it.
+  const formToken = randomBytes(24).toString('base64url');
+
+  /** Host without its port, as the browser sent it. */
+  const hostOf = (req: IncomingMessage) => String(req.headers.host ?? '').toLowerCase().replace(/:\d{1,5}$/, '');
+
+  /** A state-changing request must come from a page of this preview: the browser says so in Origin or Sec-Fetch-Site. */
+  const sameOrigin = (req: IncomingMessage) => {
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined) return site === 'same-origin';
+    const origin = req.headers.origin;
+    if (origin === undefined) return false;
+    try {
+      return new URL(origin).host.toLowerCase() === String(req.headers.host ?? '').toLowerCase();
+    } catch {
+      return false;
+    }
+  };
 
   const index = () => {
     const rows = [...site.entries.values()]
@@ -83,7 +113,7 @@ export function createPreviewServer(options: PreviewOptions): PreviewServer {
     const r = entry.rendered;
     const title = entry.briefing?.title ?? entry.slug;
     const proof = options.sendProof
-      ? `<form method="post" action="/${e(entry.slug)}/proof"><label for="to">Send a proof to</label><input id="to" name="to" type="email" required autocomplete="email"><button>Send proof</button></form>`
+      ? `<form method="post" action="/${e(entry.slug)}/proof"><input type="hidden" name="token" value="${formToken}"><label for="to">Send a proof to</label><input id="to" name="to" type="email" required autocomplete="email"><button>Send proof</button></form>`
       : '<span>Proof copies need sending to be set up.</span>';
     const panes = r
       ? `<div class="panes">
@@ -104,10 +134,15 @@ export function createPreviewServer(options: PreviewOptions): PreviewServer {
     res.statusCode = statusCode;
     res.setHeader('Content-Type', type);
     res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'self'");
     res.end(body);
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (!hosts.has(hostOf(req))) return send(res, 421, 'text/plain; charset=utf-8', 'This preview answers only on localhost (briefcast preview --host NAME for another)\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) return send(res, 403, 'text/plain; charset=utf-8', 'Only a page of this preview can send a proof\n');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = decodeURIComponent(url.pathname);
     if (path === '/events') {
@@ -134,9 +169,11 @@ export function createPreviewServer(options: PreviewOptions): PreviewServer {
         return r ? send(res, 200, 'text/html; charset=utf-8', r.web.replace('<head>', `<head><base href="/${entry.slug}/">`)) : send(res, 404, 'text/plain', 'not rendered\n');
       case 'proof': {
         if (req.method !== 'POST' || !options.sendProof || !r) return send(res, 405, 'text/plain', 'Method not allowed\n');
-        const chunks: Buffer[] = [];
-        for await (const c of req) chunks.push(c as Buffer);
-        const to = (new URLSearchParams(Buffer.concat(chunks).toString('utf8').slice(0, 2000)).get('to') ?? '').trim();
+        const fields = await readForm(req, proofLimits).catch((error: unknown) => error as HttpError);
+        if (fields instanceof HttpError) return send(res, fields.status, 'text/plain; charset=utf-8', `${fields.message}\n`);
+        const given = Buffer.from(fields.get('token') ?? '');
+        if (given.length !== formToken.length || !timingSafeEqual(given, Buffer.from(formToken))) return send(res, 403, 'text/plain; charset=utf-8', 'This form is from an earlier preview: reload the page\n');
+        const to = (fields.get('to') ?? '').trim();
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(to)) return send(res, 400, 'text/html; charset=utf-8', briefingPage(entry, `<p class="errors">"${e(to)}" is not an email address.</p>`));
         try {
           const response = await options.sendProof(r, to);

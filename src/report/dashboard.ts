@@ -110,7 +110,7 @@ export function createDashboard(store: Store, config: Config, agencyNames: Reado
       res.statusCode = status;
       res.setHeader('Content-Type', type);
       res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
       res.end(body);
     };
     const days = Math.min(3650, Math.max(0, Number.parseInt(url.searchParams.get('days') ?? '14', 10) || 14));

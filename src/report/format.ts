@@ -15,20 +15,40 @@ const columns: [keyof AgencyFigures, string][] = [
   ['shared', 'shared with'],
 ];
 
+/**
+ * OWASP's rule for CSV injection: a cell a spreadsheet would read as a formula (= + - @, tab or
+ * CR first) gets a leading apostrophe, so a name like =HYPERLINK(…) stays text.
+ */
+export function csvCell(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/** Numbers stay numbers (-1 is not a formula); every text cell is neutralised. */
+function csv(rows: unknown[][]): string {
+  return stringify(rows.map((row) => row.map((c) => (typeof c === 'number' ? c : csvCell(c)))));
+}
+
+/** Text from lists and briefings shown in a terminal: no escape sequences or other control characters. */
+export function printable(text: string): string {
+  return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+}
+
 export function agencyCsv(report: Report): string {
-  return stringify([columns.map(([, h]) => h), ...[...report.agencies, report.total].map((a) => columns.map(([k]) => a[k]))]);
+  return csv([columns.map(([, h]) => h), ...[...report.agencies, report.total].map((a) => columns.map(([k]) => a[k]))]);
 }
 
 export function chaseCsv(report: Report): string {
   const people = report.chase?.people ?? [];
-  return stringify([
+  return csv([
     ['name', 'email', 'agencies', 'sent', 'opened', 'read web page'],
     ...people.map((p) => [p.name, p.email, p.agencies.join(' '), p.sent_at ? new Date(p.sent_at).toISOString().slice(0, 10) : '', p.opened ? 'yes' : 'no', p.viewed ? 'yes' : 'no']),
   ]);
 }
 
 /** A fixed-width table for the terminal. */
-export function table(rows: (string | number)[][]): string {
+export function table(cells: (string | number)[][]): string {
+  const rows = cells.map((r) => r.map((c) => (typeof c === 'number' ? c : printable(c))));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
@@ -37,7 +57,7 @@ export function table(rows: (string | number)[][]): string {
 export function reportText(report: Report): string {
   const c = report.campaign;
   const out: string[] = [];
-  out.push(`"${c.title}": campaign ${c.id} (${c.state}), sent ${c.created.slice(0, 10)}${c.reminders.length ? `, reminders: ${c.reminders.join(', ')}` : ''}`);
+  out.push(`"${printable(c.title)}": campaign ${c.id} (${c.state}), sent ${c.created.slice(0, 10)}${c.reminders.length ? `, reminders: ${c.reminders.join(', ')}` : ''}`);
   if (report.tracking === 'off') out.push('tracking is off: only delivery figures are known');
   if (report.tracking === 'aggregate') out.push('tracking is aggregate: opened, clicked and read count events, not people');
   out.push('');

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import { parseServerUrl, redactUrls } from '../secret-url.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 
 export interface Accepted {
@@ -53,7 +54,7 @@ export interface PoolSettings {
 export function classify(error: unknown): SendFailure {
   const e = error as { responseCode?: number; response?: string; code?: string; command?: string; message?: string };
   const code = e.responseCode;
-  const response = e.response ?? `${e.code ?? 'ERROR'} ${e.message ?? String(error)}`;
+  const response = redactUrls(e.response ?? `${e.code ?? 'ERROR'} ${e.message ?? String(error)}`);
   if (!code || code < 500) {
     // A login refused with a 4xx is still a login problem; anything else 4xx or unanswered may pass later.
     return new SendFailure(response, e.code === 'EAUTH' && code === undefined ? 'campaign' : 'temporary');
@@ -64,9 +65,20 @@ export function classify(error: unknown): SendFailure {
   return new SendFailure(response, mailbox ? 'mailbox' : 'recipient');
 }
 
+/**
+ * SMTP_URL, checked before use. A user name on plain smtp:// means AUTH: it then needs STARTTLS,
+ * or a server that offers none would be sent the password in clear text. `?requireTLS=false`
+ * (or `ignoreTLS`) in the URL is the explicit way out, for a relay on the same machine.
+ */
+export function parseSmtpUrl(smtpUrl: string): URL {
+  const url = parseServerUrl('SMTP_URL', smtpUrl, ['smtp', 'smtps']);
+  if (url.protocol === 'smtp:' && url.username && !url.searchParams.has('requireTLS') && !url.searchParams.has('ignoreTLS')) url.searchParams.set('requireTLS', 'true');
+  return url;
+}
+
 /** An SMTP pool from SMTP_URL; pooling and the rate limit are nodemailer's own options. */
 export function smtpTransport(smtpUrl: string, settings: PoolSettings): Transport {
-  const url = new URL(smtpUrl);
+  const url = parseSmtpUrl(smtpUrl);
   const set = (key: string, value: string | number) => {
     if (!url.searchParams.has(key)) url.searchParams.set(key, String(value));
   };
@@ -104,10 +116,11 @@ export function outboxTransport(dir: string): Transport {
     concurrency: 4,
     async send({ seq, ...message }) {
       const info = (await streamer.sendMail(message)) as unknown as { message: Buffer };
-      await mkdir(dir, { recursive: true });
+      // Each message holds the recipient's personal tracking links: for the owner's eyes only.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, `${seq}-${message.to.address.replace(/[^A-Za-z0-9@._+-]/g, '_')}.eml`);
       // Written whole or not at all, so a killed send never leaves half a message.
-      await writeFile(`${file}.tmp`, info.message);
+      await writeFile(`${file}.tmp`, info.message, { mode: 0o600 });
       await rename(`${file}.tmp`, file);
       return { response: `250 written ${file}` };
     },

@@ -1,3 +1,4 @@
+import { redactUrls } from '../secret-url.js';
 import type { ClaimOptions, Acknowledgement, Campaign, CampaignContent, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
 
 /**
@@ -75,13 +76,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** The database cannot be opened or migrated: shown to the user as one line. */
+/** The database cannot be opened or migrated: shown to the user as one line, with no password in it. */
 export class StoreError extends Error {
   constructor(
     readonly code: string,
     message: string,
   ) {
-    super(message);
+    super(redactUrls(message));
     this.name = 'StoreError';
   }
 }

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -69,22 +69,61 @@ export function createTokens(secret: Buffer | string): Tokens {
   };
 }
 
-/** BRIEFCAST_SECRET, or a secret made on first run in data/secret, readable by its owner only. */
-export function loadSecret(root: string, env: NodeJS.ProcessEnv = process.env): Buffer {
-  if (env.BRIEFCAST_SECRET) return Buffer.from(env.BRIEFCAST_SECRET, 'utf8');
-  const path = join(root, 'data', 'secret');
+/** The least a secret may hold: what `openssl rand -base64 32` gives. */
+export const MIN_SECRET_BYTES = 32;
+
+/**
+ * Why a secret cannot sign tokens, or undefined. An empty or short key lets anyone mint tokens and
+ * open the dashboard; text with few distinct characters ("aaaa…", a word repeated) is short in truth.
+ */
+export function secretProblem(secret: Buffer, name: string): string | undefined {
+  const distinct = new Set(secret).size;
+  if (secret.length >= MIN_SECRET_BYTES && distinct >= 16) return undefined;
+  return `${name} is too weak (${secret.length} bytes, ${distinct} different): it needs at least ${MIN_SECRET_BYTES} random bytes, e.g. the output of openssl rand -base64 32`;
+}
+
+/** The secret is missing, weak or unreadable: shown to the user as one line. */
+export class SecretError extends Error {
+  readonly code = 'ESECRET';
+}
+
+/** BRIEFCAST_SECRET, or data/secret, as the text says it; undefined when neither exists yet. */
+export function readSecret(root: string, env: NodeJS.ProcessEnv = process.env): { secret: Buffer; name: string } | undefined {
+  if (env.BRIEFCAST_SECRET) return { secret: Buffer.from(env.BRIEFCAST_SECRET.trim(), 'utf8'), name: 'BRIEFCAST_SECRET' };
   try {
-    return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
-  } catch {
-    mkdirSync(dirname(path), { recursive: true });
-    const secret = randomBytes(32);
-    try {
-      writeFileSync(path, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch {
-      // Another process made it first: use theirs.
-      return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
-    }
-    chmodSync(path, 0o600);
-    return secret;
+    return { secret: Buffer.from(readFileSync(join(root, 'data', 'secret'), 'utf8').trim(), 'base64url'), name: 'data/secret' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * BRIEFCAST_SECRET, or a secret made on first run in data/secret, readable by its owner only.
+ * The file is written whole under another name and then renamed, so a full disk or a killed
+ * process leaves no secret rather than an empty one; a weak secret stops the command.
+ */
+export function loadSecret(root: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+  const found = readSecret(root, env) ?? makeSecret(root);
+  const problem = secretProblem(found.secret, found.name);
+  if (problem) throw new SecretError(problem);
+  return found.secret;
+}
+
+function makeSecret(root: string): { secret: Buffer; name: string } {
+  const path = join(root, 'data', 'secret');
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const secret = randomBytes(MIN_SECRET_BYTES);
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temporary, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    // A hard link fails if another process made the secret first: then theirs is used.
+    linkSync(temporary, path);
+    return { secret, name: 'data/secret' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readSecret(root, {})!;
+  } finally {
+    rmSync(temporary, { force: true });
   }
 }

@@ -32,6 +32,9 @@ ${body}
 `;
 }
 
+/** More people than one manager passes a briefing to: a typo, not a team. */
+export const MAX_SHARED = 10_000;
+
 export function ackForm(config: Config, title: string, action: string, previous?: { shared?: number | null; comment?: string | null }): string {
   return page(
     config,
@@ -40,7 +43,7 @@ export function ackForm(config: Config, title: string, action: string, previous?
 <p>“${e(title)}”</p>
 <form method="post" action="${e(action)}">
 <label for="shared">I have shared it with my team: how many people? <span class="hint">(optional)</span></label>
-<input id="shared" name="shared" type="number" min="0" max="100000" inputmode="numeric" value="${previous?.shared ?? ''}">
+<input id="shared" name="shared" type="number" min="0" max="${MAX_SHARED}" step="1" inputmode="numeric" value="${previous?.shared ?? ''}">
 <label for="comment">Comment <span class="hint">(optional: what your team will do differently)</span></label>
 <textarea id="comment" name="comment" rows="4" maxlength="2000">${e(previous?.comment ?? '')}</textarea>
 <button type="submit">I have read this briefing</button>

@@ -1,18 +1,31 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
-import { ackForm, ackThanks, unsubscribed, unsubscribeForm } from './pages.js';
-import { resolveStatic, sendStatic } from './static.js';
+import { ackForm, ackThanks, MAX_SHARED, unsubscribed, unsubscribeForm } from './pages.js';
+import { redactUrls } from '../secret-url.js';
+import { HttpError, readForm } from './form.js';
+import { createDashboardGate } from './session.js';
+import { realRoot, resolveStatic, sendStatic } from './static.js';
 import { EventWriter } from './writer.js';
 
 /** A 1×1 transparent GIF. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-const MAX_BODY = 16 * 1024;
+/**
+ * Public pages: scripts only from the site's own files, so no text in a briefing can run as code.
+ * Images may come from the web (a logo, a diagram); nothing may frame a page.
+ */
+const PAGE_POLICY = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/** The archive's search runs from a script in the page itself, until it moves to assets/. */
+const ARCHIVE_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
+/** How long a stopping server waits for requests in flight. */
+const DRAIN_MS = 3000;
+const REPEAT_WINDOW_MS = 60_000;
+const MAX_REPEATS = 20;
 const TOKEN = '[A-Za-z0-9_-]{1,64}';
 const routes = {
   open: new RegExp(`^/o/(${TOKEN})\\.gif$`),
@@ -45,15 +58,6 @@ export interface TrackServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message = '',
-  ) {
-    super(message);
-  }
-}
-
 function text(res: ServerResponse, status: number, body: string) {
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -61,54 +65,29 @@ function text(res: ServerResponse, status: number, body: string) {
   res.end(body + '\n');
 }
 
+/**
+ * Forms and the dashboard: never framed by another site (clickjacking an acknowledgement or a
+ * board member's logged-in dashboard), never sniffed, and no token leaks in a Referer.
+ */
+function privatePage(res: ServerResponse) {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; img-src 'self' data:; script-src 'self'; base-uri 'self'; frame-ancestors 'none'");
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
 function html(res: ServerResponse, status: number, body: string) {
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; img-src 'self'; script-src 'self'");
+  privatePage(res);
   res.end(body);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY) return reject(new HttpError(413, 'body too large'));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, 'body too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => reject(new HttpError(400, 'bad body')));
-  });
-}
-
-/** Form fields from urlencoded or multipart bodies (RFC 8058 allows both). */
-function formFields(req: IncomingMessage, body: string): Map<string, string> {
-  const type = String(req.headers['content-type'] ?? '').toLowerCase();
-  const fields = new Map<string, string>();
-  if (type.startsWith('multipart/form-data')) {
-    for (const m of body.matchAll(/name="([^"]{1,100})"\r?\n(?:[^\r\n]*\r?\n)*?\r?\n([\s\S]*?)\r?\n--/g)) fields.set(m[1]!, m[2]!);
-    return fields;
-  }
-  for (const [k, v] of new URLSearchParams(body)) fields.set(k, v);
-  return fields;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 export function createTrackServer(options: ServerOptions): TrackServer {
   const { config, store, tokens } = options;
   const writer = new EventWriter(store);
+  const gate = options.dashboardKey ? createDashboardGate({ key: options.dashboardKey, secure: config.base_url.startsWith('https:') }) : undefined;
   const base = config.base_url;
   /** Recent clicks per delivery, to notice a scanner following every link within a second or two. */
   const recentClicks = new Map<number, { link: number; at: number }[]>();
@@ -163,6 +142,25 @@ export function createTrackServer(options: ServerOptions): TrackServer {
 
   const recording = config.tracking !== 'off';
 
+  /**
+   * Opens, clicks and views a token may record per minute, per kind: a person never needs more,
+   * and a script replaying one token should not fill the database (it once wrote 8,000 a second).
+   */
+  const repeats = new Map<string, { start: number; count: number }>();
+  const withinBound = (d: Delivery, kind: EventKind) => {
+    const key = `${d.id}:${kind}`;
+    const now = Date.now();
+    let window = repeats.get(key);
+    if (!window || now - window.start > REPEAT_WINDOW_MS) {
+      repeats.delete(key);
+      if (repeats.size >= 50_000) repeats.delete(repeats.keys().next().value!);
+      window = { start: now, count: 0 };
+      repeats.set(key, window);
+    }
+    return ++window.count <= MAX_REPEATS;
+  };
+  const recordable = (d: Delivery, kind: EventKind) => recording && withinBound(d, kind);
+
   async function linkCount(campaignId: number): Promise<number> {
     let n = linkCounts.get(campaignId);
     if (n === undefined) {
@@ -205,6 +203,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
 
     if (path === '/healthz') {
       if (!readOnly) throw new HttpError(405);
+      const failing = writer.failing;
+      if (failing) return text(res, 503, `tracking writes failing for ${Math.round((Date.now() - failing.since) / 1000)} s: ${redactUrls(failing.message)}`);
       await store.campaigns();
       return text(res, 200, 'ok');
     }
@@ -212,7 +212,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     if ((m = routes.open.exec(path))) {
       if (!readOnly) throw new HttpError(405);
       const d = await deliveryFor(m[1]!);
-      if (recording) await writer.write(event(req, d, 'open', seen(req, d, 'open')));
+      if (recordable(d, 'open')) await writer.write(event(req, d, 'open', seen(req, d, 'open')));
       res.statusCode = 200;
       res.setHeader('Content-Type', 'image/gif');
       res.setHeader('Content-Length', GIF.length);
@@ -227,8 +227,9 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const n = Number(m[2]);
       // Only a link the campaign's own briefing contained; nothing from the request.
       const link = await store.link(d.campaign_id, n);
-      if (!link) throw new HttpError(404);
-      if (recording) await writer.write(event(req, d, 'click', await clickVerdict(req, d, n), n));
+      // A link no header can carry (CR, LF, other controls) is not followed, and nothing is recorded.
+      if (!link || /[\x00-\x1f\x7f]/.test(link.url)) throw new HttpError(404);
+      if (recordable(d, 'click')) await writer.write(event(req, d, 'click', await clickVerdict(req, d, n), n));
       res.statusCode = 302;
       res.setHeader('Location', link.url);
       res.setHeader('Cache-Control', 'no-store');
@@ -252,9 +253,9 @@ export function createTrackServer(options: ServerOptions): TrackServer {
         res.end();
         return;
       }
-      if (recording) await writer.write(event(req, d, 'view', seen(req, d, 'view')));
+      if (recordable(d, 'view')) await writer.write(event(req, d, 'view', seen(req, d, 'view')));
       // The page's links are relative to /<slug>/; a <base> keeps them working from /b/<slug>.
-      const page = (await readFile(join(options.webRoot, slug, 'index.html'), 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`);
+      const page = (await readFile(file, 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`);
       res.setHeader('Referrer-Policy', 'no-referrer');
       return html(res, 200, method === 'HEAD' ? '' : page);
     }
@@ -265,10 +266,11 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const action = `/a/${m[1]}`;
       if (readOnly) return html(res, 200, ackForm(config, campaign.title, action));
       if (method !== 'POST') throw new HttpError(405);
-      const fields = formFields(req, await readBody(req));
+      const fields = await readForm(req);
       const sharedText = (fields.get('shared') ?? '').trim();
+      // Digits only: Number() would also take 0x10, 1e3 and " 12 ".
+      if (sharedText !== '' && !(/^\d{1,5}$/.test(sharedText) && Number(sharedText) <= MAX_SHARED)) throw new HttpError(400, `shared must be a whole number of people, at most ${MAX_SHARED}`);
       const shared = sharedText === '' ? undefined : Number(sharedText);
-      if (shared !== undefined && (!Number.isInteger(shared) || shared < 0 || shared > 100_000)) throw new HttpError(400, 'shared must be a whole number of people');
       const comment = (fields.get('comment') ?? '').trim().slice(0, 2000) || undefined;
       const at = Date.now();
       const key =
@@ -285,7 +287,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const d = await deliveryFor(m[1]!);
       if (readOnly) return html(res, 200, unsubscribeForm(config, `/u/${m[1]}`, d.email));
       if (method !== 'POST') throw new HttpError(405);
-      const fields = formFields(req, await readBody(req));
+      const fields = await readForm(req);
       if (fields.get('List-Unsubscribe') !== 'One-Click') throw new HttpError(400, 'expected List-Unsubscribe=One-Click');
       await store.suppress(d.email, 'unsubscribed', `campaign ${d.campaign_id}`);
       if (recording) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));
@@ -293,16 +295,10 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     }
 
     if (path === '/dashboard' || path.startsWith('/dashboard/')) {
-      if (!readOnly) throw new HttpError(405);
-      if (!options.dashboard || !options.dashboardKey) throw new HttpError(404);
-      const auth = String(req.headers.authorization ?? '');
-      const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec(auth);
-      const password = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : url.searchParams.get('key') ?? '';
-      if (!sameSecret(password, options.dashboardKey)) {
-        res.setHeader('WWW-Authenticate', 'Basic realm="briefcast dashboard", charset="UTF-8"');
-        throw new HttpError(401);
-      }
-      return options.dashboard(req, res, url);
+      if (!options.dashboard || !gate) throw new HttpError(404);
+      privatePage(res);
+      if (await gate.admit(req, res, url, clientIp(req))) return options.dashboard(req, res, url);
+      return;
     }
 
     if (!readOnly) throw new HttpError(405);
@@ -310,15 +306,21 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     if (!file) throw new HttpError(404);
     if (!path.endsWith('/') && file.endsWith('index.html') && !path.endsWith('.html')) {
       res.statusCode = 301;
-      res.setHeader('Location', `${path}/`);
+      // One leading slash: "//children-p/" would send the browser to a host named children-p.
+      res.setHeader('Location', `${path.replace(/\/{2,}/g, '/')}/`);
       res.end();
       return;
     }
-    if (file.endsWith('.html') && method === 'GET' && recording) {
-      // Anonymous page views: a count per page and day, with no cookie and no identity.
-      const slug = path.replace(/^\/|\/?(index\.html)?$/g, '');
+    if (file.endsWith('index.html') && method === 'GET' && recording) {
+      // Anonymous page views: a count per page and day, with no cookie and no identity. The page is
+      // the file served, however the path was spelt; the count never holds up or fails the page.
+      const slug = relative(realRoot(options.webRoot), dirname(file)).split(sep).join('/');
       const verdict = classify({ kind: 'view', method, userAgent: String(req.headers['user-agent'] ?? ''), ip: clientIp(req), now: Date.now() });
-      await writer.write({ type: 'page', view: { slug, day: new Date().toISOString().slice(0, 10), class: verdict.class } });
+      writer.write({ type: 'page', view: { slug, day: new Date().toISOString().slice(0, 10), class: verdict.class } }).catch(() => undefined);
+    }
+    if (file.endsWith('.html')) {
+      res.setHeader('Content-Security-Policy', path === '/' || path === '/index.html' ? ARCHIVE_POLICY : PAGE_POLICY);
+      res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
     }
     sendStatic(req, res, file);
   }
@@ -326,7 +328,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
-      if (status === 500) console.error(`briefcast serve: ${(error as Error).message}`);
+      if (status === 500) console.error(`briefcast serve: ${redactUrls((error as Error).message)}`);
       if (res.headersSent) {
         res.destroy();
         return;
@@ -334,6 +336,9 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       text(res, status, error instanceof HttpError && error.message ? error.message : status === 404 ? 'Not found' : status === 405 ? 'Method not allowed' : status === 401 ? 'Password needed' : 'Bad request');
     });
   });
+  // A client that sends its headers or body a byte at a time is cut off, not waited for.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -344,7 +349,12 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     writer,
     async close() {
       await new Promise<void>((done) => {
-        server.close(() => done());
+        // Idle keep-alive connections go at once; a client still sending gets DRAIN_MS, then is cut.
+        const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        server.close(() => {
+          clearTimeout(force);
+          done();
+        });
         server.closeIdleConnections();
       });
       await writer.flush();

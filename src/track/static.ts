@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
@@ -15,7 +15,20 @@ const types: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Finds the file a URL path names inside `root`, or undefined: never a file outside it. */
+/**
+ * Finds the file a URL path names inside `root`, or undefined: never a file outside it. Links
+ * are resolved first, so a symbolic link in the site that points at data/ serves nothing, and
+ * only regular files are served (no devices, sockets or FIFOs).
+ */
+/** The site folder with its links resolved, as resolveStatic's answers are; itself if it does not exist yet. */
+export function realRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return resolve(root);
+  }
+}
+
 export function resolveStatic(root: string, pathname: string): string | undefined {
   let decoded: string;
   try {
@@ -24,16 +37,16 @@ export function resolveStatic(root: string, pathname: string): string | undefine
     return undefined;
   }
   if (decoded.includes('\0')) return undefined;
-  const base = resolve(root);
-  const full = normalize(join(base, decoded));
-  if (full !== base && !full.startsWith(base + sep)) return undefined;
   try {
-    const stat = statSync(full);
-    if (stat.isDirectory()) {
-      const index = join(full, 'index.html');
-      return statSync(index).isFile() ? index : undefined;
+    const base = realpathSync(root);
+    const inside = (path: string) => path === base || path.startsWith(base + sep);
+    const full = realpathSync(normalize(join(base, decoded)));
+    if (!inside(full)) return undefined;
+    if (statSync(full).isDirectory()) {
+      const index = realpathSync(join(full, 'index.html'));
+      return inside(index) && statSync(index).isFile() ? index : undefined;
     }
-    return stat.isFile() ? full : undefined;
+    return statSync(full).isFile() ? full : undefined;
   } catch {
     return undefined;
   }

@@ -12,6 +12,8 @@ export class EventWriter {
   private flushing = new Set<Promise<void>>();
   private active = 0;
   private turns: (() => void)[] = [];
+  /** Since when, and why, the store has been refusing writes; undefined while they succeed. */
+  failing?: { since: number; message: string };
 
   constructor(
     private readonly store: Store,
@@ -49,8 +51,10 @@ export class EventWriter {
       else this.active++;
       try {
         await this.store.writeTracking(batch);
+        this.failing = undefined;
         for (const w of waiting) w.resolve();
       } catch (error) {
+        this.failing ??= { since: Date.now(), message: (error as Error).message };
         for (const w of waiting) w.reject(error);
       } finally {
         const next = this.turns.shift();

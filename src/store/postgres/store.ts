@@ -73,7 +73,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await migrate(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new StoreError('ESTORE', `cannot open the database ${url.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
+    throw new StoreError('ESTORE', `cannot open the database ${url}: ${(error as Error).message}`);
   }
   const one = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows[0];
   const all = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows;
@@ -249,7 +249,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
             const a = w.ack;
             await client.query(
               `INSERT INTO acknowledgements (ack_key, campaign_id, delivery_id, agencies, shared, comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-               ON CONFLICT (ack_key) DO UPDATE SET shared = excluded.shared, comment = excluded.comment, updated_at = excluded.updated_at`,
+               ON CONFLICT (ack_key) DO UPDATE SET shared = coalesce(excluded.shared, acknowledgements.shared), comment = coalesce(excluded.comment, acknowledgements.comment), updated_at = excluded.updated_at`,
               [a.ack_key, a.campaign_id, a.delivery_id ?? null, a.agencies, a.shared ?? null, a.comment ?? null, a.at],
             );
           } else if (w.type === 'page') {

@@ -1,10 +1,15 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, type Store } from '../store.js';
 import type { Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
+/** How long a statement waits for another process's lock; the thread is blocked meanwhile. */
+const BUSY_MS = 5000;
+/** Tracking writes wait at most this long at a time, and retry asynchronously: about 10 s in all. */
+const TRACKING_BUSY_MS = 20;
+const TRACKING_RETRIES = 45;
 
 function emptyCounts(): Counts {
   return { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
@@ -31,18 +36,36 @@ function migrate(db: Database.Database) {
   }).immediate();
 }
 
+/**
+ * The database holds names, addresses and acknowledgements: its folder is the owner's only and
+ * the file is made 0600 before SQLite opens it, which gives its -wal and -shm files the same mode.
+ * Files an older version made readable are narrowed too.
+ */
+function keepPrivate(path: string) {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 export interface SqliteOptions {
   /** How long a statement waits for another process's write lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
 }
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): Store {
+  const busyMs = Math.round(options.busyTimeoutMs ?? BUSY_MS);
   let db: Database.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') keepPrivate(path);
     db = new Database(path);
     // First, so that even switching to WAL waits for a process that is migrating.
-    db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma(`busy_timeout = ${busyMs}`);
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process (what "resume" needs) without an fsync per delivery.
     db.pragma('synchronous = NORMAL');
@@ -115,11 +138,11 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       `INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)
        VALUES (@campaign_id, @delivery_id, @agencies, @kind, @link, @class, @reason, @user_agent, @ip_prefix, @at)`,
     ),
-    // A second "I have read it" updates the first: the form is idempotent.
+    // A second "I have read it" updates the first (the form is idempotent); a field left blank keeps what was given.
     upsertAck: db.prepare(
       `INSERT INTO acknowledgements (ack_key, campaign_id, delivery_id, agencies, shared, comment, created_at, updated_at)
        VALUES (@ack_key, @campaign_id, @delivery_id, @agencies, @shared, @comment, @at, @at)
-       ON CONFLICT (ack_key) DO UPDATE SET shared = excluded.shared, comment = excluded.comment, updated_at = excluded.updated_at`,
+       ON CONFLICT (ack_key) DO UPDATE SET shared = coalesce(excluded.shared, acknowledgements.shared), comment = coalesce(excluded.comment, acknowledgements.comment), updated_at = excluded.updated_at`,
     ),
     pageView: db.prepare(
       'INSERT INTO page_views (slug, day, class, views) VALUES (?, ?, ?, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = views + 1',
@@ -326,7 +349,21 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       return q.links.all(campaignId);
     },
     async writeTracking(writes) {
-      if (writes.length) writeTracking(writes);
+      if (!writes.length) return;
+      // better-sqlite3 waits for a lock synchronously, and the tracker serves every page from this
+      // thread: wait briefly, then retry between other requests, never for seconds in one go.
+      for (let attempt = 0; ; attempt++) {
+        db.pragma(`busy_timeout = ${TRACKING_BUSY_MS}`);
+        try {
+          writeTracking(writes);
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= TRACKING_RETRIES) throw error;
+        } finally {
+          db.pragma(`busy_timeout = ${busyMs}`);
+        }
+        await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt)));
+      }
     },
     async reclassifyClicks(deliveryId, since, reason) {
       q.reclassify.run(reason, deliveryId, since);

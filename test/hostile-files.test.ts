@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { csvCell, table } from '../src/report/format.js';
+import { loadSecret, SecretError } from '../src/tokens/index.js';
+import { cli, policeCsv, tempProject } from './helpers.js';
+import { sentProject } from './track-helpers.js';
+
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+describe('the secret', () => {
+  it('refuses an empty or blank data/secret, a short BRIEFCAST_SECRET and a long one with few characters', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'briefcast-secret-'));
+    mkdirSync(join(dir, 'data'));
+    for (const text of ['', '\n', '   \n', 'c2hvcnQ\n']) {
+      writeFileSync(join(dir, 'data', 'secret'), text);
+      expect(() => loadSecret(dir, {}), JSON.stringify(text)).toThrow(SecretError);
+    }
+    for (const env of ['short', 'a'.repeat(64), 'password'.repeat(8)]) expect(() => loadSecret(dir, { BRIEFCAST_SECRET: env }), env).toThrow(/too weak/);
+    const good = randomBytes(32).toString('base64');
+    expect(loadSecret(dir, { BRIEFCAST_SECRET: good }).toString()).toBe(good);
+  });
+
+  it('a first run writes 32 random bytes under another name and renames it: owner-only, nothing left beside it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'briefcast-secret-'));
+    const secret = loadSecret(dir, {});
+    expect(secret.length).toBe(32);
+    expect(readdirSync(join(dir, 'data'))).toEqual(['secret']);
+    expect(mode(join(dir, 'data', 'secret'))).toBe('600');
+    expect(mode(join(dir, 'data'))).toBe('700');
+    expect(loadSecret(dir, {}).equals(secret)).toBe(true);
+  });
+
+  it('doctor fails on an empty data/secret and says why', async () => {
+    const dir = tempProject({ briefings: false });
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'secret'), '');
+    const run = await cli(dir, ['doctor'], { BRIEFCAST_SECRET: '', SMTP_URL: '', DATABASE_URL: '' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/FAIL {2}secret: data\/secret is too weak \(0 bytes/);
+  });
+});
+
+describe('files others could read', () => {
+  it('data/ and outbox/ are the owner’s only; the database, its -wal and -shm, and every .eml are 0600', async () => {
+    const { dir } = await sentProject();
+    expect(mode(join(dir, 'data'))).toBe('700');
+    for (const f of ['briefcast.db', 'briefcast.db-wal', 'briefcast.db-shm', 'secret'].filter((f) => existsSync(join(dir, 'data', f)))) expect(mode(join(dir, 'data', f)), f).toBe('600');
+    expect(existsSync(join(dir, 'data', 'briefcast.db'))).toBe(true);
+    expect(mode(join(dir, 'outbox'))).toBe('700');
+    expect(mode(join(dir, 'outbox', '1'))).toBe('700');
+    const emls = readdirSync(join(dir, 'outbox', '1'));
+    expect(emls.length).toBeGreaterThan(0);
+    for (const f of emls) expect(mode(join(dir, 'outbox', '1', f)), f).toBe('600');
+  });
+});
+
+describe('names from lists, written out', () => {
+  it('CSV cells that a spreadsheet would run are neutralised; a terminal gets no escape sequences', async () => {
+    const dir = tempProject();
+    policeCsv(dir, 'name,email\n"=HYPERLINK(""https://evil.example"",""x"")",eq@example.org\n+44 1234,plus@example.org\n"@SUM(1)",at@example.org\n-2+3,minus@example.org\n');
+    expect((await cli(dir, ['build'])).code).toBe(0);
+    const sent = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
+    expect(sent.code, sent.stderr).toBe(0);
+    const csv = await cli(dir, ['report', 'children-p', '--csv', '--chase', '0']);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toContain(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
+    expect(csv.stdout).toContain("'+44 1234,plus@example.org");
+    expect(csv.stdout).toContain("'@SUM(1),at@example.org");
+    expect(csv.stdout).toContain("'-2+3,minus@example.org");
+    expect(csv.stdout.split('\n').some((line) => /^[=+\-@\t\r]/.test(line))).toBe(false);
+  });
+
+  it('tab and CR first are neutralised too; numbers stay numbers; a terminal table drops escape sequences', () => {
+    expect(['\t=1', '\r=1', '=1', 'plain', ''].map(csvCell)).toEqual(["'\t=1", "'\r=1", "'=1", 'plain', '']);
+    // Names are checked when lists load; what is already in a database from before is cleaned on the way out.
+    expect(table([['name'], ['Ann \x1b]8;;https://evil.example\x07Smith\x1b[2J\r'], [-1]])).toBe('name\nAnn Smith\n       -1');
+  });
+});
