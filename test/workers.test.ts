@@ -81,18 +81,25 @@ describe('beyond one machine, on PostgreSQL', async () => {
     for (const f of readdirSync(join(dir, 'outbox', '1'))) {
       tokens.push(/\/u\/([A-Za-z0-9_-]+)>/.exec(readFileSync(join(dir, 'outbox', '1', f), 'utf8'))![1]!);
     }
-    const servers = [4611, 4612].map((port) => {
-      const child = spawn(process.execPath, [bin, 'serve', '--port', String(port)], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-      const ready = new Promise<void>((done) => child.stdout!.on('data', (c: Buffer) => c.toString().includes('serving') && done()));
-      return { child, port, ready };
+    // Port 0: each server takes a free port and says which, so parallel runs never collide.
+    const servers = [0, 1].map(() => {
+      const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const port = new Promise<number>((done, failed) => {
+        child.stdout!.on('data', (c: Buffer) => {
+          const m = /serving .* on http:\/\/localhost:(\d+)\//.exec(c.toString());
+          if (m) done(Number(m[1]));
+        });
+        child.once('exit', (code) => failed(new Error(`serve exited with ${code} before listening`)));
+      });
+      return { child, port };
     });
     try {
-      await Promise.all(servers.map((s) => s.ready));
+      const ports = await Promise.all(servers.map((s) => s.port));
       for (const [i, token] of tokens.entries()) {
-        const port = servers[i % 2]!.port;
+        const port = ports[i % 2]!;
         expect((await fetch(`http://127.0.0.1:${port}/o/${token}.gif`, { headers: { 'user-agent': BROWSER_UA } })).status).toBe(200);
       }
-      for (const s of servers) expect((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status).toBe(200);
+      for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       await Promise.all(servers.map((s) => new Promise((done) => (s.child.once('exit', done), s.child.kill('SIGTERM')))));
     }

@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLists } from '../lists/index.js';
 import type { Store } from '../store/index.js';
 import { openStoreOrFail } from './store.js';
 import { fail, report, table } from './output.js';
 
-async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStoreOrFail(process.cwd(), { existing: true });
+/** Reading needs a database that exists; adding a suppression in a project may be its first write. */
+async function withStore<T>(run: (store: Store) => Promise<T>, existing = true): Promise<T> {
+  const store = await openStoreOrFail(process.cwd(), { existing: existing || !existsSync(join(process.cwd(), 'briefcast.yml')) });
   try {
     return await run(store);
   } finally {
@@ -61,5 +63,5 @@ export async function suppressionsCommand(action: string | undefined, email: str
       const rows = await store.suppressions();
       console.log(rows.length ? table([['email', 'reason', 'since', 'detail'], ...rows.map((s) => [s.email, s.reason, day(s.created_at), s.detail ?? ''])]) : 'no suppressed addresses');
     }
-  });
+  }, action !== 'add');
 }

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +62,9 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
-  console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
+  // The port listened on: --port 0 takes any free one.
+  const port = (track.server.address() as AddressInfo).port;
+  console.log(`serving ${webRoot} on http://${shown}:${port}/ (Ctrl-C to stop)`);
   if (!config.dashboard) console.log('dashboard: off (dashboard: false in briefcast.yml)');
-  else console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
+  else console.log(`dashboard: http://${shown}:${port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
 }
