@@ -27,5 +27,20 @@ export function isSafeImage(url: string): boolean {
   return s === 'http:' || s === 'https:';
 }
 
+/** Link and image addresses in Markdown or HTML text: `](url`, `href=url`, `src=url` and `[label]: url` lines. */
+const destinations = /\]\(\s*<?([^)\s>]*)|\b(?:href|src)\s*=\s*["']?([^"'\s>]*)|^ {0,3}\[[^\]\n]{1,200}\]:[ \t]*<?(\S*)/gim;
+
+/**
+ * Whether every address in a piece of Markdown has no scheme (a relative path) or a safe one. For
+ * text that is not parsed before it reaches a page, such as briefcast.yml's standard paragraphs.
+ */
+export function markdownUrlsSafe(text: string): boolean {
+  for (const m of text.matchAll(destinations)) {
+    const url = m[1] ?? m[2] ?? m[3] ?? '';
+    if (scheme(url) !== undefined && !isSafeLink(url)) return false;
+  }
+  return true;
+}
+
 export const safeLinkMessage = 'must be an http://, https:// or mailto: address';
 export const safeImageMessage = 'must be an http:// or https:// address, or a path relative to the page';

@@ -66,11 +66,13 @@ describe('content that used to break the build is a positioned problem', () => {
     expect(build.stderr).not.toMatch(/no value for slot|RangeError|at .*\.js:\d+/);
   }, 60_000);
 
-  it('briefcast.yml: a javascript: website or logo is refused', () => {
+  it('briefcast.yml: a javascript: website, logo or link in a standard paragraph is refused', () => {
     const dir = tempProject({ briefings: false });
     configure(dir, { board: { website: 'javascript:alert(1)' } });
     expect(loadConfig(join(dir, 'briefcast.yml')).problems.map((p) => p.message).join('\n')).toMatch(/website/);
     configure(dir, { board: { website: 'https://example.org', logo: { src: 'javascript:alert(1)', alt: 'x' } } });
     expect(loadConfig(join(dir, 'briefcast.yml')).problems.map((p) => p.message).join('\n')).toMatch(/board\.logo\.src: must be an http/);
+    configure(dir, { board: { logo: undefined }, standard: { intro: ['See [the guide](https://example.org/guide) and [our page](../about/).', 'Then [this](JavaScript:alert(1)).'] } });
+    expect(loadConfig(join(dir, 'briefcast.yml')).problems.map((p) => p.message)).toEqual(['standard.intro[1]: links and images must be http://, https://, mailto: or a relative path']);
   });
 });

@@ -19,8 +19,7 @@ describe('the secret', () => {
       expect(() => loadSecret(dir, {}), JSON.stringify(text)).toThrow(SecretError);
     }
     for (const env of ['short', 'a'.repeat(64), 'password'.repeat(8)]) expect(() => loadSecret(dir, { BRIEFCAST_SECRET: env }), env).toThrow(/too weak/);
-    const good = randomBytes(32).toString('base64');
-    expect(loadSecret(dir, { BRIEFCAST_SECRET: good }).toString()).toBe(good);
+    for (const good of [randomBytes(32).toString('base64'), randomBytes(32).toString('hex')]) expect(loadSecret(dir, { BRIEFCAST_SECRET: good }).toString()).toBe(good);
   });
 
   it('a first run writes 32 random bytes under another name and renames it: owner-only, nothing left beside it', () => {

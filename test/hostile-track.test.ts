@@ -212,6 +212,24 @@ describe('a locked database and replayed requests', () => {
     expect(events()).toBe(before + 5);
   });
 
+  it('a lock that outlasts the retries fails that write, and /healthz says so until writes work again', async () => {
+    const locker = db();
+    locker.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const pixel = await fetch(`${t.origin}/o/${jo}.gif?held`, { headers: { 'user-agent': BROWSER_UA } });
+      expect(pixel.status).toBe(500);
+      const health = await fetch(`${t.origin}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.text()).toMatch(/^tracking writes failing for \d+ s: database is locked/);
+    } finally {
+      locker.prepare('ROLLBACK').run();
+      locker.close();
+    }
+    const kate = t.tokens.sign({ campaign: 1, delivery: 2 });
+    expect((await fetch(`${t.origin}/o/${kate}.gif`, { headers: { 'user-agent': BROWSER_UA } })).status).toBe(200);
+    expect((await fetch(`${t.origin}/healthz`)).status).toBe(200);
+  }, 60_000);
+
   it('one token replayed records at most 20 opens a minute; answers stay the same', async () => {
     const before = await t.store.trackingRows();
     const ann = t.tokens.sign({ campaign: 1, delivery: 3 });

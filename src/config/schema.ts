@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isSafeImage, safeImageMessage } from '../safe-url.js';
+import { isSafeImage, markdownUrlsSafe, safeImageMessage } from '../safe-url.js';
 
-const markdown = z.string().min(1);
+const markdown = z.string().min(1).refine(markdownUrlsSafe, 'links and images must be http://, https://, mailto: or a relative path');
 
 /** Shortest dashboard password, from briefcast.yml or BRIEFCAST_DASHBOARD_PASSWORD alike. */
 export const MIN_DASHBOARD_PASSWORD = 8;

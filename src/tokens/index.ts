@@ -75,10 +75,11 @@ export const MIN_SECRET_BYTES = 32;
 /**
  * Why a secret cannot sign tokens, or undefined. An empty or short key lets anyone mint tokens and
  * open the dashboard; text with few distinct characters ("aaaa…", a word repeated) is short in truth.
+ * Eight distinct is the floor: hex output (`openssl rand -hex 32`) has sixteen at most.
  */
 export function secretProblem(secret: Buffer, name: string): string | undefined {
   const distinct = new Set(secret).size;
-  if (secret.length >= MIN_SECRET_BYTES && distinct >= 16) return undefined;
+  if (secret.length >= MIN_SECRET_BYTES && distinct >= 8) return undefined;
   return `${name} is too weak (${secret.length} bytes, ${distinct} different): it needs at least ${MIN_SECRET_BYTES} random bytes, e.g. the output of openssl rand -base64 32`;
 }
 
