@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,17 @@ import { bin, cli, configure, officers, policeCsv, tempProject } from './helpers
 import { freshPgUrl, pgReachable } from './pg.js';
 import { startSink } from './smtp.js';
 import { BROWSER_UA } from './track-helpers.js';
+
+/** A port free on loopback now (the system's choice), for a server started in another process. */
+function freePort(): Promise<number> {
+  const probe = createServer();
+  return new Promise((done) =>
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => done(port));
+    }),
+  );
+}
 
 const RECIPIENTS = 3000;
 
@@ -81,7 +93,8 @@ describe('beyond one machine, on PostgreSQL', async () => {
     for (const f of readdirSync(join(dir, 'outbox', '1'))) {
       tokens.push(/\/u\/([A-Za-z0-9_-]+)>/.exec(readFileSync(join(dir, 'outbox', '1', f), 'utf8'))![1]!);
     }
-    const servers = [4611, 4612].map((port) => {
+    // Ports the system hands out, not fixed ones: another test suite may be running beside this one.
+    const servers = (await Promise.all([freePort(), freePort()])).map((port) => {
       const child = spawn(process.execPath, [bin, 'serve', '--port', String(port)], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
       const ready = new Promise<void>((done) => child.stdout!.on('data', (c: Buffer) => c.toString().includes('serving') && done()));
       return { child, port, ready };
