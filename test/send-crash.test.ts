@@ -30,8 +30,9 @@ it('relay faults in random order, a second sender, and a SIGKILL in every phase:
   const order: Fault[] = [...FAULTS].sort(() => rand() - 0.5);
 
   const dir = tempProject();
-  // A lease of 3 s, renewed every second: a live sender keeps its rows on a busy machine.
-  configure(dir, { send: { connections: CONNECTIONS, rate_per_second: 1000, max_attempts: 3, retry_base_seconds: 0.02, pause_after_errors: 6, lease_seconds: 3 } });
+  // A lease of 10 s, renewed every 3 s: a live sender keeps its rows even on a busy machine; a killed
+  // one's rows come back at once, as the next sender on this machine sees its process is gone.
+  configure(dir, { send: { connections: CONNECTIONS, rate_per_second: 1000, max_attempts: 3, retry_base_seconds: 0.02, pause_after_errors: 6, lease_seconds: 10 } });
   policeCsv(dir, officers(RECIPIENTS));
 
   let fault: Fault = 'none';

@@ -129,17 +129,18 @@ async function drain(options: LoopOptions): Promise<Outcome> {
     errorsInARow++;
     if (failure.kind === 'campaign') {
       // Every message would meet the same answer: stop, put the row back, blame no recipient.
-      await store.release([d.id]);
+      await patiently(options, () => store.release([d.id]));
       pausedFor ??= `the server refused the campaign, not a recipient: ${failure.response}`;
       return;
     }
     const attempts = d.attempts + 1;
     if (failure.kind === 'temporary' && attempts < options.maxAttempts) {
-      await store.markRetry(d.id, failure.response, Date.now() + backoff(attempts, options.retryBaseMs));
+      const at = Date.now() + backoff(attempts, options.retryBaseMs);
+      await patiently(options, () => store.markRetry(d.id, failure.response, at));
       progress.retried++;
     } else {
-      await store.markFailed(d.id, failure.response, failure.kind === 'mailbox');
-      if (failure.kind === 'mailbox') await store.suppress(d.email, 'hard-bounce', failure.response);
+      await patiently(options, () => store.markFailed(d.id, failure.response, failure.kind === 'mailbox'));
+      if (failure.kind === 'mailbox') await patiently(options, () => store.suppress(d.email, 'hard-bounce', failure.response));
       progress.failed++;
       progress.remaining--;
     }
