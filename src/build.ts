@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Briefing } from './briefing/index.js';
 import { isWebAddress } from './config/index.js';
 import { loadProjectBriefings, openProjectBase, type ProjectBase, type ProjectOptions } from './project.js';
+import { chromiumPath, pdfAvailable, writePdfs } from './pdf.js';
 import { hasErrors, type Problem } from './problem.js';
 import { compileTemplates, createRenderContext, renderArchive, renderBriefing, renderFeed, TemplateError, type Rendered, type Templates } from './render/index.js';
 
@@ -30,8 +31,9 @@ export async function openProject(options: ProjectOptions = {}): Promise<{ proje
 
 export { loadProjectBriefings };
 
-export function renderAll(project: Project, briefings: readonly Briefing[]): Rendered[] {
-  const ctx = createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])));
+/** `pdf`: the pages link to their briefing.pdf (the build makes them). */
+export function renderAll(project: Project, briefings: readonly Briefing[], options: { pdf?: boolean } = {}): Rendered[] {
+  const ctx = { ...createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name]))), pdf: options.pdf };
   return briefings.map((b) => renderBriefing(b, ctx));
 }
 
@@ -107,7 +109,7 @@ export function siteIndex(project: Project, rendered: readonly Rendered[], built
  * Builds into a fresh folder beside `out` and swaps it in only when everything succeeded,
  * so a failed build leaves the previous site as it was.
  */
-export async function build(options: ProjectOptions & { out?: string } = {}): Promise<BuildResult> {
+export async function build(options: ProjectOptions & { out?: string; /** Chromium for the PDFs, or false for none. */ chromium?: string | false } = {}): Promise<BuildResult> {
   const started = performance.now();
   const root = resolve(options.root ?? '.');
   const out = resolve(root, options.out ?? 'dist');
@@ -119,7 +121,10 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
   problems.push(...loaded.problems);
   if (hasErrors(problems)) return done(false);
 
-  const rendered = renderAll(opened.project, loaded.briefings);
+  const pdf = options.chromium === false ? undefined : { chromium: options.chromium ?? chromiumPath(), label: opened.project.config.banner_label };
+  const noChromium = pdf && pdfAvailable(pdf);
+  if (noChromium) problems.push(noChromium);
+  const rendered = renderAll(opened.project, loaded.briefings, { pdf: Boolean(pdf && !noChromium) });
   const temp = `${out}.tmp-${process.pid}`;
   const old = `${out}.old-${process.pid}`;
   rmSync(temp, { recursive: true, force: true });
@@ -127,6 +132,7 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
   try {
     mkdirSync(temp, { recursive: true });
     await writeSite(temp, opened.project, rendered);
+    if (pdf && !noChromium) problems.push(...(await writePdfs(join(temp, 'web'), rendered, pdf)));
     if (existsSync(out)) renameSync(out, old);
     renameSync(temp, out);
     rmSync(old, { recursive: true, force: true });

@@ -37,7 +37,7 @@ export function openProjectBase(options: ProjectOptions = {}): { project?: Proje
 }
 
 export function loadProjectBriefings(project: ProjectBase, options: { drafts?: boolean; files?: string[] } = {}) {
-  const known = project.agencies.length ? project.agencies.map((a) => a.id) : undefined;
+  const known = project.agencies.length ? project.agencies : undefined;
   const loaded = loadBriefings(join(project.root, 'briefings'), { agencies: known }, options.files);
   return { ...loaded, briefings: loaded.briefings.filter((b) => options.drafts || !b.draft) };
 }

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { watch as chokidar } from 'chokidar';
 import { lintBriefing, loadBriefing, slugify, type Briefing } from './briefing/index.js';
 import { openProject, siteIndex, writeSite, type Project } from './build.js';
-import type { Problem } from './problem.js';
+import { hasErrors, type Problem } from './problem.js';
 import { createRenderContext, renderBriefing, type RenderContext, type Rendered } from './render/index.js';
 
 export interface Entry {
@@ -79,11 +79,11 @@ export class LiveSite {
 
   /** Reads and renders one briefing file. */
   load(file: string): Entry {
-    const known = this.project.agencies.length ? this.project.agencies.map((a) => a.id) : undefined;
+    const known = this.project.agencies.length ? this.project.agencies : undefined;
     const loaded = loadBriefing(file, { agencies: known });
     const stamp = stampOf(file);
     const entry: Entry = { file, slug: loaded.briefing?.slug ?? slugify(basename(file, '.md')), problems: loaded.problems, version: ++this.version, stamp };
-    if (loaded.briefing) {
+    if (loaded.briefing && !hasErrors(loaded.problems)) {
       entry.briefing = loaded.briefing;
       entry.problems.push(...lintBriefing(loaded.briefing, { label: this.project.config.banner_label, wordsPerMinute: this.project.config.reading_wpm }));
       entry.rendered = renderBriefing(loaded.briefing, this.ctx);

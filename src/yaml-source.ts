@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
-import { closest } from 'fastest-levenshtein';
+import { suggest } from './suggest.js';
 import { pointer, type Problem } from './problem.js';
 
 type Path = readonly PropertyKey[];
@@ -26,7 +26,7 @@ export function parseYaml(file: string, fullText: string, offset = 0, length = f
     severity,
     file,
     ...at(offset + (e.pos?.[0] ?? 0)),
-    message: `invalid YAML: ${e.message.split('\n')[0]}`,
+    message: `invalid YAML: ${e.message.split('\n')[0]}${colonHint(fullText, offset + (e.pos?.[0] ?? 0))}`,
   });
   const problems = [...doc.errors.map(asProblem('error')), ...doc.warnings.map(asProblem('warning'))];
   const data = doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
@@ -53,8 +53,39 @@ export function parseYaml(file: string, fullText: string, offset = 0, length = f
   return { data, problems, place };
 }
 
+/** What one item of a list is called in a message: "lesson 1", not lessons[0]. */
+const itemNames: Record<string, string> = {
+  lessons: 'lesson',
+  agencies: 'agency',
+  recipients: 'recipient',
+  tags: 'tag',
+  aliases: 'alias',
+  paragraphs: 'paragraph',
+  intro: 'intro paragraph',
+};
+
+/** A place in a YAML document in plain words: ["lessons", 0, "agencies", 1] is "lesson 1, agency 2". */
+/** `title: Learning: Child A` breaks YAML at its second colon; the fix is quotes around the value. */
+function colonHint(text: string, at: number): string {
+  const start = text.lastIndexOf('\n', Math.max(0, at - 1)) + 1;
+  const end = text.indexOf('\n', at);
+  const line = text.slice(start, end < 0 ? undefined : end);
+  const m = /^\s*(?:-\s+)?([\w-]+):\s+([^'"\s|>{[].*:\s.*)$/.exec(line);
+  return m ? ` (a value with a colon needs quotes: ${m[1]}: "${m[2]!.trim().replace(/"/g, '\\"')}")` : '';
+}
+
 export function formatPath(path: Path): string {
-  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${String(seg)}` : String(seg)), '');
+  const parts: string[] = [];
+  path.forEach((seg, i) => {
+    const next = path[i + 1];
+    if (typeof seg === 'number') return;
+    const name = String(seg);
+    const part = typeof next === 'number' ? `${itemNames[name] ?? `${name} item`} ${next + 1}` : name;
+    const glued = typeof path[i - 1] === 'string' && parts.length > 0;
+    if (glued) parts[parts.length - 1] += `.${part}`;
+    else parts.push(part);
+  });
+  return parts.join(', ');
 }
 
 /** Drops values a board office writes to mean "nothing": `date: ""`, `summary:`. */
@@ -120,7 +151,7 @@ export function validate<S extends z.ZodType>(
     for (const issue of unknown) {
       const known = knownKeysAt(schema, issue.path);
       for (const key of issue.keys) {
-        const guess = known.length ? closest(key, known) : undefined;
+        const guess = suggest(key, known);
         problems.push({
           code: 'EUNKNOWNKEY',
           severity: 'warning',

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ProblemsError } from '../problem.js';
+import { plainErrno, ProblemsError } from '../problem.js';
 import { fail, report } from './output.js';
 
 // Each command loads its stage when it runs, so that `--help` or `lists` never pays for MJML,
@@ -35,7 +35,9 @@ program
     if (options.strict) all = all.map((p) => ({ ...p, severity: 'error' as const }));
     const failed = report(all);
     const warnings = all.filter((p) => p.severity === 'warning').length;
-    console.log(`${loaded.briefings.length} briefing${loaded.briefings.length === 1 ? '' : 's'} checked: ${all.length - warnings} error(s), ${warnings} warning(s)`);
+    const errors = all.length - warnings;
+    const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+    console.log(`${count(loaded.files, 'briefing')} checked: ${count(errors, 'error')}, ${count(warnings, 'warning')}`);
     if (failed) process.exitCode = 1;
   });
 
@@ -165,7 +167,11 @@ try {
     report(error.problems);
     process.exitCode = 1;
   } else {
-    console.error(`briefcast: ${(error as Error).message}`);
+    // A system error (a port in use, a missing folder) in words, with what it was about.
+    const e = error as NodeJS.ErrnoException & { port?: number };
+    const about = e.port ?? e.path;
+    const words = e.code && plainErrno(e.code) !== e.code ? `${plainErrno(e.code)}${about === undefined ? '' : ` (${about})`}` : e.message;
+    console.error(`briefcast: ${words}`);
     if (process.env.BRIEFCAST_DEBUG) console.error(error);
     process.exitCode = 2;
   }

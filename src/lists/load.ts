@@ -48,7 +48,7 @@ export function loadLists(path: string): Lists {
     }
     ids.add(value.id);
     if (value.csv) good.push(...readCsv(join(dirname(path), value.csv), problems));
-    agencies.push({ id: value.id, name: value.name, recipients: good });
+    agencies.push({ id: value.id, name: value.name, aliases: value.aliases, recipients: good });
   });
   return { agencies, problems };
 }

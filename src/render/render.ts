@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { RootContent } from 'mdast';
 import { compile } from 'html-to-text';
-import type { Briefing } from '../briefing/index.js';
+import type { Briefing, Lesson } from '../briefing/index.js';
 import { isWebAddress, type Config } from '../config/index.js';
 import { inlineHtml, parseMarkdown, toHtml, type Link } from './markdown.js';
 import { escapeHtml, fill, slot, toSlotted, type Slotted } from './slots.js';
@@ -23,8 +23,16 @@ export interface Rendered {
   links: Link[];
   /** The link to the full report, when there is one. */
   reportLink?: number;
-  /** The email and its text part with slots (links, web page, unsubscribe…) to fill per reader. */
+  /** The email and its text part with slots (links, web page, unsubscribe…) to fill per reader: every lesson, labelled. */
   email(variant: EmailVariant): { html: Slotted; text: Slotted };
+  /**
+   * The email for readers on these agencies' lists: the lessons for everyone and those for any of
+   * the agencies, numbered 1, 2, 3… for them. Rendered once per distinct agency set and variant
+   * (the order of `agencies` does not matter), never per reader.
+   */
+  emailFor(agencies: readonly string[], variant: EmailVariant): { html: Slotted; text: Slotted };
+  /** The lessons readers on these agencies' lists receive (with the numbers the briefing gives them). */
+  lessonsFor(agencies: readonly string[]): Lesson[];
   /** The short reminder to those who have not acknowledged, sent `sentOn` (a date as words). */
   reminder(variant: EmailVariant, sentOn: string): { html: Slotted; text: Slotted };
   /** The public web page. */
@@ -51,6 +59,8 @@ export interface RenderContext {
     intro: string[];
     closing?: { heading: string; paragraphs: string[] };
   };
+  /** Each page links to its briefing.pdf (the build prints one when Chromium is there). */
+  pdf?: boolean;
 }
 
 /**
@@ -131,9 +141,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const { config, templates } = ctx;
   const links: Link[] = [];
   const tree = parseMarkdown(briefing.body);
-  // The board's standard paragraphs follow the briefing's opening, before its first section.
-  const firstHeading = tree.children.findIndex((n) => n.type === 'heading');
-  const split = firstHeading < 0 ? tree.children.length : firstHeading;
+  const split = openingEnd(tree.children);
   const intro = toHtml(tree.children.slice(0, split) as RootContent[], links);
   const definition = (briefing.type && ctx.standard.definitions.get(briefing.type)) || '';
   const standardIntro = ctx.standard.intro;
@@ -142,7 +150,11 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     n: l.n,
     html: inlineHtml(l.markdown, links, l.n),
     for: l.agencies?.map((id) => ctx.agencyNames.get(id) ?? id).join(', '),
+    agencyIds: l.agencies?.join(' '),
   }));
+  // The web page's filter offers the agencies that have lessons of their own.
+  const targeted = [...new Set(briefing.lessons.flatMap((l) => l.agencies ?? []))];
+  const lessonFilter = targeted.length ? targeted.map((id) => ({ id, name: ctx.agencyNames.get(id) ?? id })) : undefined;
   let reportLink: number | undefined;
   if (briefing.report_url) {
     reportLink = links.length + 1;
@@ -166,6 +178,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     standardIntro,
     body,
     lessons,
+    lessonFilter,
+    pdf: ctx.pdf,
     lessonsHeading: briefing.review ? `Lessons from ${briefing.review}` : 'Lessons',
     reportLink: reportLink ? slot(`link-${reportLink}`) : undefined,
     closing,
@@ -179,9 +193,25 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     pixel: variant.pixel ? slot('pixel') : undefined,
     recipient: variant.recipient ? slot('name') : undefined,
   });
-  const email = (variant: EmailVariant) => {
-    const context = personal(variant);
+  const renderEmail = (variant: EmailVariant, only: typeof lessons = lessons) => {
+    const context = { ...personal(variant), lessons: only };
     return { html: toSlotted(templates.email(context)), text: toSlotted(toText(templates.emailText(context))) };
+  };
+  const email = (variant: EmailVariant) => renderEmail(variant);
+  const lessonsFor = (agencies: readonly string[]) => {
+    const theirs = new Set(agencies);
+    return briefing.lessons.filter((l) => !l.agencies || l.agencies.some((id) => theirs.has(id)));
+  };
+  const perAgencySet = new Map<string, { html: Slotted; text: Slotted }>();
+  const emailFor = (agencies: readonly string[], variant: EmailVariant) => {
+    const key = JSON.stringify([[...new Set(agencies)].sort(), variant.ack, variant.pixel, variant.recipient]);
+    let out = perAgencySet.get(key);
+    if (!out) {
+      const theirs = new Set(lessonsFor(agencies).map((l) => l.n));
+      out = renderEmail(variant, lessons.filter((l) => theirs.has(l.n)).map((l, i) => ({ ...l, n: i + 1 })));
+      perAgencySet.set(key, out);
+    }
+    return out;
   };
   const reminder = (variant: EmailVariant, sentOn: string) => {
     const context = { ...personal(variant), sentOn };
@@ -197,5 +227,16 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const searchText = [intro, body, ...lessons.map((l) => l.html)].join(' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
   const words = countWords(searchText) + countWords(definition);
   const hash = createHash('sha256').update(plain.html).update(plain.text).digest('hex').slice(0, 16);
-  return { briefing, links, reportLink, email, reminder, web, plain, words, searchText, hash, agencyNames };
+  return { briefing, links, reportLink, email, emailFor, lessonsFor, reminder, web, plain, words, searchText, hash, agencyNames };
+}
+
+/**
+ * Where the briefing's opening ends: the board's standard paragraphs follow it, before the first
+ * section. Headings that come before any paragraph ("## Background") belong to the opening.
+ */
+function openingEnd(blocks: readonly RootContent[]): number {
+  const firstText = blocks.findIndex((n) => n.type !== 'heading');
+  if (firstText < 0) return blocks.length;
+  const next = blocks.findIndex((n, i) => i > firstText && n.type === 'heading');
+  return next < 0 ? blocks.length : next;
 }
