@@ -33,7 +33,7 @@ export { loadProjectBriefings };
 
 /** `pdf`: the pages link to their briefing.pdf (the build makes them). */
 export function renderAll(project: Project, briefings: readonly Briefing[], options: { pdf?: boolean } = {}): Rendered[] {
-  const ctx = { ...createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name]))), pdf: options.pdf };
+  const ctx = { ...createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])), project.messages), pdf: options.pdf };
   return briefings.map((b) => renderBriefing(b, ctx));
 }
 
@@ -96,11 +96,11 @@ export async function writeSite(dir: string, project: Project, rendered: readonl
 
 /** The files that list every briefing (archive, feed, manifest), as paths under the build folder with their content. */
 export function siteIndex(project: Project, rendered: readonly Rendered[], builtAt: Date): [string, string][] {
-  const { config, templates, agencies } = project;
+  const { config, templates, agencies, messages } = project;
   const manifest = { generated: builtAt.toISOString(), base_url: config.base_url, briefings: rendered.map(manifestEntry) };
   return [
-    [join('web', 'index.html'), renderArchive(rendered, config, templates, agencies)],
-    [join('web', 'feed.xml'), renderFeed(rendered, config, templates, builtAt)],
+    [join('web', 'index.html'), renderArchive(rendered, config, templates, agencies, messages)],
+    [join('web', 'feed.xml'), renderFeed(rendered, config, templates, builtAt, messages)],
     ['manifest.json', JSON.stringify(manifest, null, 2) + '\n'],
   ];
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBriefings } from './briefing/index.js';
-import { isWebAddress, loadConfig, type Config } from './config/index.js';
+import { isWebAddress, loadConfig, loadMessages, type Config, type Messages } from './config/index.js';
 import { loadLists, type Agency } from './lists/index.js';
 import type { Problem } from './problem.js';
 
@@ -16,6 +16,8 @@ export interface ProjectOptions {
 export interface ProjectBase {
   root: string;
   config: Config;
+  /** Every phrase briefcast writes itself, in the board's language. */
+  messages: Messages;
   agencies: Agency[];
   problems: Problem[];
 }
@@ -24,6 +26,9 @@ export function openProjectBase(options: ProjectOptions = {}): { project?: Proje
   const root = resolve(options.root ?? '.');
   const { config, problems } = loadConfig(join(root, 'briefcast.yml'));
   if (!config) return { problems };
+  const { messages, problems: wording } = loadMessages(root, config.language);
+  problems.push(...wording);
+  if (!messages) return { problems };
   if (options.baseUrl) config.base_url = options.baseUrl.replace(/\/+$/, '');
   const lists = loadLists(join(root, 'lists', 'agencies.yml'));
   // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
@@ -33,7 +38,7 @@ export function openProjectBase(options: ProjectOptions = {}): { project?: Proje
     problems.push({ code: 'ELOGO', severity: 'error', file: 'briefcast.yml', message: `board.logo.src: no file ${logo} in the project (a path beside briefcast.yml, or an https:// address)` });
     return { problems };
   }
-  return { project: { root, config, agencies: lists.agencies, problems }, problems };
+  return { project: { root, config, messages, agencies: lists.agencies, problems }, problems };
 }
 
 export function loadProjectBriefings(project: ProjectBase, options: { drafts?: boolean; files?: string[] } = {}) {

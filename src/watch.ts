@@ -63,7 +63,7 @@ export class LiveSite {
   }
 
   private context(): RenderContext {
-    return createRenderContext(this.project.config, this.project.templates, new Map(this.project.agencies.map((a) => [a.id, a.name])));
+    return createRenderContext(this.project.config, this.project.templates, new Map(this.project.agencies.map((a) => [a.id, a.name])), this.project.messages);
   }
 
   private files(): string[] {

@@ -30,7 +30,7 @@ it('build --watch re-renders only the briefing that changed, and everything when
     expect(statSync(otherPage).mtimeMs).toBe(otherBefore);
 
     const partial = join(dir, 'templates', 'partials', 'footer.hbs');
-    writeFileSync(partial, readFileSync(partial, 'utf8').replace('All briefings', 'Every briefing'));
+    writeFileSync(partial, readFileSync(partial, 'utf8').replace('{{t.all_briefings}}', 'Every briefing'));
     await waitFor('rebuilt everything in');
     expect(readFileSync(otherPage, 'utf8')).toContain('Every briefing');
   } finally {
