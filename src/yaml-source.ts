@@ -176,7 +176,18 @@ export function describeIssue(issue: z.core.$ZodIssue, prefix: Path = []): strin
   const where = formatPath([...prefix, ...issue.path]) || '(top)';
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: required`;
   if (issue.code === 'invalid_type') return `${where}: expected ${issue.expected}, got ${describeInput(issue.input)}`;
+  const pair = oneColonPair(issue.input);
+  if (pair) return `${where}: "${pair}" reads as a field because of its colon; put the text in quotes`;
   return `${where}: ${issue.message}`;
+}
+
+/** `- Think family: ask who lives there` is, to YAML, a mapping of one key: almost always a missed pair of quotes. */
+function oneColonPair(input: unknown): string | undefined {
+  if (!input || typeof input !== 'object' || Array.isArray(input) || input instanceof Date) return undefined;
+  const entries = Object.entries(input);
+  if (entries.length !== 1 || typeof entries[0]![1] !== 'string' || !/\s/.test(entries[0]![0])) return undefined;
+  const text = `${entries[0]![0]}: ${entries[0]![1]}`;
+  return text.length > 50 ? `${text.slice(0, 50)}…` : text;
 }
 
 function describeInput(input: unknown): string {

@@ -95,7 +95,7 @@ export function parseBriefing(file: string, text: string, options: LoadOptions =
 
   const bodyStart = text.length - split.content.length;
   const bodyLine = pointer(text)(bodyStart).line;
-  const titled = absorbTitle(split.content, value.title);
+  const titled = absorbTitle(split.content, value.title, value.review);
   if (titled.absorbed) {
     problems.push({ code: 'WTITLEH1', severity: 'warning', file, line: bodyLine + titled.absorbed.line - 1, column: 1, message: `the heading "${titled.absorbed.text}" repeats the title: left out, so the title shows once` });
   }

@@ -3,10 +3,10 @@ import { normaliseAgency as normalise } from './agencies.js';
 
 /**
  * Most pasted briefings start with their title as a `# heading`. When it says what the title says
- * (or nearly), it is left out of the body, so the page has one h1 and the opening comes first.
+ * (or nearly, or is the review's name), it is left out of the body, so the page has one h1 and the opening comes first.
  * Its lines become blank, so line numbers in the body still match the file.
  */
-export function absorbTitle(body: string, title: string): { body: string; absorbed?: { line: number; text: string } } {
+export function absorbTitle(body: string, title: string, review?: string): { body: string; absorbed?: { line: number; text: string } } {
   const lines = body.split('\n');
   let i = 0;
   while (i < lines.length && lines[i]!.trim() === '') i++;
@@ -19,7 +19,7 @@ export function absorbTitle(body: string, title: string): { body: string; absorb
     text = lines[i]!.trim();
     count = 2;
   }
-  if (text === undefined || !close(text, title)) return { body };
+  if (text === undefined || !(close(text, title) || (review !== undefined && normalise(text) === normalise(review)))) return { body };
   for (let k = i; k < i + count; k++) lines[k] = '';
   return { body: lines.join('\n'), absorbed: { line: i + 1, text: text.replace(/[*_`]/g, '') } };
 }
