@@ -70,8 +70,13 @@ function colonHint(text: string, at: number): string {
   const start = text.lastIndexOf('\n', Math.max(0, at - 1)) + 1;
   const end = text.indexOf('\n', at);
   const line = text.slice(start, end < 0 ? undefined : end);
-  const m = /^\s*(?:-\s+)?([\w-]+):\s+([^'"\s|>{[].*:\s.*)$/.exec(line);
-  return m ? ` (a value with a colon needs quotes: ${m[1]}: "${m[2]!.trim().replace(/"/g, '\\"')}")` : '';
+  // Patterns that cannot backtrack: a long line costs one pass.
+  const key = /^\s*(?:-\s+)?([\w-]+):\s+/.exec(line);
+  if (!key) return '';
+  const value = line.slice(key[0].length).trim();
+  if (/^['"|>{[]/.test(value) || !/:(\s|$)/.test(value)) return '';
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return ` (a value with a colon needs quotes: ${key[1]}: "${shown.replace(/"/g, '\\"')}")`;
 }
 
 export function formatPath(path: Path): string {

@@ -75,6 +75,8 @@ export function lintBriefing(b: Briefing, settings: LintSettings): Problem[] {
         if (/^http:\/\//i.test(node.url)) warn('WHTTP', at(node), `${node.url}: use https://`);
       } else if (node.type === 'text') {
         for (const m of node.value.matchAll(bracketsWithoutAddress)) {
+          // "[sic]", "[2016]": one word in brackets is an editor's note, not a link.
+          if (!/\s/.test(m[1]!.trim())) continue;
           warn('WLINKADDRESS', at(node), `[${m[1]}] has no address: write [${m[1]}](https://…) or leave out the brackets`);
         }
       } else if (node.type === 'image') {
