@@ -184,7 +184,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     ...boardView(config, `${config.base_url}/`, ctx.messages),
     title: briefing.title,
     summary: briefing.summary,
-    type: briefing.type,
+    // "CSPR" as written; the reader sees the kind's full name.
+    type: kind?.name ?? briefing.type,
     date: briefing.date,
     dateLabel: dateLabel(briefing.date, config.language),
     tags: briefing.tags,
