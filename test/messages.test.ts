@@ -33,3 +33,18 @@ describe('every built-in phrase comes from the messages file of the language', (
     expect(result.problems.map((p) => p.message)).toEqual(['full_reprot: unknown key, ignored (did you mean "full_report"?)']);
   });
 });
+
+describe('phrases with a reader in them', () => {
+  it('the email says whom it was sent to, and the reminder greets the reader by name', async () => {
+    const { fill } = await import('../src/render/index.js');
+    const { openProject, loadProjectBriefings, renderAll } = await import('../src/build.js');
+    const { project } = await openProject({ root: tempProject() });
+    const r = renderAll(project!, loadProjectBriefings(project!).briefings)[0]!;
+    const values = { ...Object.fromEntries(r.links.map((l) => [`link-${l.n}`, l.url])), web: 'https://w', unsubscribe: 'https://u', ack: 'https://a', pixel: 'https://p', name: 'Jo Bloggs' };
+    const variant = { ack: true, pixel: true, recipient: true };
+    expect(fill(r.emailFor(['police'], variant).text, values)).toContain('Sent to Jo Bloggs. You receive lscb briefings');
+    const reminder = r.reminder(variant, '1 March 2016');
+    expect(fill(reminder.html, values)).toContain('Jo Bloggs, we sent you this briefing on 1 March 2016.');
+    expect(fill(r.reminder({ ...variant, recipient: false }, '1 March 2016').text, values)).toContain('We sent you this briefing on 1 March 2016.');
+  });
+});

@@ -212,7 +212,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     ...view,
     ack: variant.ack ? slot('ack') : undefined,
     pixel: variant.pixel ? slot('pixel') : undefined,
-    recipient: variant.recipient ? phrase(ctx.messages.sent_to, { name: slot('name') }) : undefined,
+    recipient: variant.recipient ? slot('name') : undefined,
+    sentTo: variant.recipient ? phrase(ctx.messages.sent_to, { name: slot('name') }) : undefined,
   });
   const renderEmail = (variant: EmailVariant, only: typeof lessons = lessons) => {
     const context = { ...personal(variant), lessons: only };
@@ -235,7 +236,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     return out;
   };
   const reminder = (variant: EmailVariant, sentOn: string) => {
-    const context = { ...personal(variant), sentOn };
+    const reader = personal(variant);
+    const context = { ...reader, reminderText: phrase(variant.recipient ? messages.reminder_named : messages.reminder, { name: slot('name'), date: sentOn }) };
     return { html: toSlotted(templates.reminder(context)), text: toSlotted(toText(templates.reminderText(context))) };
   };
 

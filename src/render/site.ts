@@ -1,5 +1,5 @@
 import MiniSearch from 'minisearch';
-import type { Config, Messages } from '../config/index.js';
+import { phrase, type Config, type Messages } from '../config/index.js';
 import { boardView, dateLabel, pageUrl, type Rendered } from './render.js';
 import type { Templates } from './templates.js';
 
@@ -36,11 +36,14 @@ export function renderArchive(all: readonly Rendered[], config: Config, template
       ...r.briefing,
       dateLabel: dateLabel(r.briefing.date, config.language),
       agencyIds: r.briefing.agencies === 'all' ? 'all' : r.briefing.agencies.join(' '),
-      agencyLabel: r.briefing.agencies === 'all' ? 'all agencies' : r.agencyNames.join(', '),
+      agencyLabel: phrase(messages.briefing_for, { agencies: r.briefing.agencies === 'all' ? messages.every_agency : r.agencyNames.join(', ') }),
       tagList: r.briefing.tags.join('|'),
     })),
     agencies: agencies.filter((a) => used.has(a.id)),
     tags: [...new Set(list.flatMap((r) => r.briefing.tags))].sort(),
+    archiveDescription: phrase(messages.archive_description, { board: config.board.name }),
+    archiveIntro: phrase(messages.archive_intro, { short_name: config.board.short_name }),
+    briefingCount: phrase(messages.count, { n: list.length }),
     // Inside <script>, "</" would end the element early.
     searchIndex: JSON.stringify(search).replace(/<\//g, '<\\/'),
     searchOptions: JSON.stringify(searchOptions),
