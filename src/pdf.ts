@@ -51,8 +51,15 @@ export async function writePdfs(webDir: string, rendered: readonly Rendered[], s
     await page.route(/^(?!file:)/, (route) => route.abort());
     for (const r of rendered) {
       const folder = join(webDir, r.briefing.slug);
-      await page.goto(pathToFileURL(join(folder, 'index.html')).href, { waitUntil: 'load' });
-      const pdf = await page.pdf({ path: join(folder, 'briefing.pdf'), format: 'A4', printBackground: true, preferCSSPageSize: true, tagged: true, outline: true });
+      let pdf: Buffer;
+      try {
+        await page.goto(pathToFileURL(join(folder, 'index.html')).href, { waitUntil: 'load' });
+        pdf = await page.pdf({ path: join(folder, 'briefing.pdf'), format: 'A4', printBackground: true, preferCSSPageSize: true, tagged: true, outline: true });
+      } catch (error) {
+        // One briefing that will not print does not stop the board's site from building.
+        problems.push({ code: 'WPDF', severity: 'warning', file: r.briefing.file, line: 1, column: 1, message: `briefing.pdf was not made: ${(error as Error).message.split('\n')[0]}` });
+        continue;
+      }
       const pages = countPages(pdf);
       const label = r.briefing.format ?? settings.label;
       const minutes = Number(/(\d+)\s*min/i.exec(label)?.[1] ?? NaN);

@@ -32,7 +32,7 @@ export function openProjectBase(options: ProjectOptions = {}): { project?: Proje
   if (options.baseUrl) config.base_url = options.baseUrl.replace(/\/+$/, '');
   const lists = loadLists(join(root, 'lists', 'agencies.yml'));
   // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
-  problems.push(...lists.problems.filter((p) => p.code === 'ENOLISTS' || p.code === 'EYAML').map((p) => ({ ...p, severity: 'warning' as const })));
+  problems.push(...lists.problems.filter((p) => ['ENOLISTS', 'EYAML', 'EALIAS'].includes(p.code)).map((p) => ({ ...p, severity: 'warning' as const })));
   const logo = config.board.logo?.src;
   if (logo && !isWebAddress(logo) && !existsSync(join(root, logo))) {
     problems.push({ code: 'ELOGO', severity: 'error', file: 'briefcast.yml', message: `board.logo.src: no file ${logo} in the project (a path beside briefcast.yml, or an https:// address)` });

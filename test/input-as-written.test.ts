@@ -63,3 +63,13 @@ describe('briefcast check counts files and speaks plainly', () => {
     expect(missing.stderr).not.toMatch(/ENOENT/);
   });
 });
+
+describe('agency aliases', () => {
+  it('an alias that also names another agency is an error at its place in the lists', async () => {
+    const { loadLists } = await import('../src/lists/index.js');
+    const dir = tempProject({ briefings: false });
+    const path = join(dir, 'lists', 'agencies.yml');
+    writeFileSync(path, 'agencies:\n  - id: police\n    name: Constabulary\n  - id: health\n    name: NHS\n    aliases: [Health, the constabulary]\n');
+    expect(loadLists(path).problems.map((p) => `${p.line} ${p.code} ${p.message}`)).toEqual(['6 EALIAS "the constabulary" also names the agency police: a briefing could not tell them apart']);
+  });
+});

@@ -57,9 +57,9 @@ program
     console.log(`wrote ${options.out}`);
   });
 
-async function runBuild(options: { out?: string; baseUrl?: string; drafts?: boolean }) {
+async function runBuild(options: { out?: string; baseUrl?: string; drafts?: boolean; pdf?: boolean }) {
   const { build } = await import('../build.js');
-  const result = await build(options);
+  const result = await build({ ...options, ...(options.pdf === false ? { chromium: false as const } : {}) });
   if (report(result.problems) || !result.ok) {
     console.error(`build failed; ${result.out} was left as it was`);
     process.exitCode = 1;
@@ -76,8 +76,9 @@ program
   .option('--out <dir>', 'output folder', 'dist')
   .option('--base-url <url>', 'public address of the site (overrides briefcast.yml)')
   .option('--drafts', 'include drafts')
+  .option('--no-pdf', 'make no PDFs (quicker while writing)')
   .option('--watch', 'keep building: re-render what changes')
-  .action(async (options: { out: string; baseUrl?: string; drafts?: boolean; watch?: boolean }) => {
+  .action(async (options: { out: string; baseUrl?: string; drafts?: boolean; pdf?: boolean; watch?: boolean }) => {
     const result = await runBuild(options);
     if (options.watch && result.ok) await (await preview()).watchBuild(result.out, options);
   });
