@@ -29,6 +29,14 @@ describe('input as people write it', () => {
     expect(problem!.message).toContain('a value with a colon needs quotes: title: "Learning: Child A"');
   });
 
+  it('a bad date does not hide an unknown agency in a lesson, nor the reverse', () => {
+    const loaded = load('---\ntitle: A\ndate: 2016-13\nlessons:\n  - text: One.\n    agencies: [Polce]\n---\n');
+    expect(loaded.problems.map(formatProblem)).toEqual([
+      'briefings/x.md:3:7  date: expected a date as YYYY-MM-DD or YYYY-MM',
+      'briefings/x.md:6:16  lesson 1, agency 1: unknown agency "Polce" (did you mean "police"?)',
+    ]);
+  });
+
   it('an unknown agency does not hide the other problems', () => {
     const loaded = load('---\ntitle: A\nagencies: [polce]\n---\n\nRead [here](https://example.org).\n');
     expect(loaded.problems.map((p) => p.code)).toEqual(['EAGENCY']);

@@ -67,30 +67,19 @@ export function parseBriefing(file: string, text: string, options: LoadOptions =
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return { problems: [{ code: 'ESCHEMA', severity: 'error', file, ...source.place([]), message: 'the frontmatter must be fields like "title: …", one per line' }] };
   }
+  // Agencies are checked on what was written before the schema has its say (which drops unknown
+  // keys), so that a bad date does not hide an unknown agency, nor the reverse.
+  const written = raw as { agencies?: unknown; lessons?: unknown };
+  const resolved = options.agencies ? resolveAgencies(file, source.place, agencyResolver(options.agencies), written, problems) : undefined;
   const checked = validate(frontmatterSchema, source, file, raw);
   problems.push(...checked.problems);
   const value = checked.value;
-  if (!value) return { problems };
-
+  if (!value) return { problems: sortByPlace(problems) };
   // Agencies as offices write them ("Police", "Children's Social Care") become the lists' ids. An
   // unknown one is an error, but the briefing still loads so that `check` shows every other problem.
-  if (options.agencies) {
-    const resolver = agencyResolver(options.agencies);
-    const resolve = (names: readonly string[], path: PropertyKey[]) => {
-      const ids: string[] = [];
-      names.forEach((written, i) => {
-        const found = resolver.resolve(written);
-        if ('id' in found) {
-          if (!ids.includes(found.id)) ids.push(found.id);
-          return;
-        }
-        const hint = found.suggestion ? `did you mean "${found.suggestion}"?` : `known: ${resolver.known.join(', ')}`;
-        problems.push({ code: 'EAGENCY', severity: 'error', file, ...source.place([...path, i]), message: `${formatPath([...path, i])}: unknown agency "${written}" (${hint})` });
-      });
-      return ids;
-    };
-    if (value.agencies !== 'all') value.agencies = resolve(value.agencies, ['agencies']);
-    value.lessons = value.lessons.map((l, i) => (typeof l === 'string' ? l : { ...l, agencies: resolve(l.agencies, ['lessons', i, 'agencies']) }));
+  if (resolved) {
+    if (value.agencies !== 'all') value.agencies = resolved.agencies ?? value.agencies;
+    value.lessons = value.lessons.map((l, i) => (typeof l === 'string' ? l : { ...l, agencies: resolved.lessons.get(i) ?? l.agencies }));
   }
 
   const bodyStart = text.length - split.content.length;
@@ -112,7 +101,44 @@ export function parseBriefing(file: string, text: string, options: LoadOptions =
       ...value.lessons.map((_, i) => [`lessons[${i}]`, source.place(['lessons', i])] as const),
     ]),
   };
-  return { briefing, problems };
+  return { briefing, problems: sortByPlace(problems) };
+}
+
+/** Resolves every agency named in the frontmatter, as written; unknown ones become problems. */
+function resolveAgencies(
+  file: string,
+  place: (path: PropertyKey[]) => { line: number; column: number },
+  resolver: ReturnType<typeof agencyResolver>,
+  data: { agencies?: unknown; lessons?: unknown },
+  problems: Problem[],
+): { agencies?: string[]; lessons: Map<number, string[]> } {
+  const resolve = (names: unknown, path: PropertyKey[]) => {
+    if (!Array.isArray(names)) return undefined;
+    const ids: string[] = [];
+    names.forEach((written, i) => {
+      if (typeof written !== 'string') return;
+      const found = resolver.resolve(written);
+      if ('id' in found) {
+        if (!ids.includes(found.id)) ids.push(found.id);
+        return;
+      }
+      const hint = found.suggestion ? `did you mean "${found.suggestion}"?` : `known: ${resolver.known.join(', ')}`;
+      problems.push({ code: 'EAGENCY', severity: 'error', file, ...place([...path, i]), message: `${formatPath([...path, i])}: unknown agency "${written}" (${hint})` });
+    });
+    return ids;
+  };
+  const lessons = new Map<number, string[]>();
+  if (Array.isArray(data.lessons)) {
+    data.lessons.forEach((l, i) => {
+      const ids = l && typeof l === 'object' ? resolve((l as { agencies?: unknown }).agencies, ['lessons', i, 'agencies']) : undefined;
+      if (ids) lessons.set(i, ids);
+    });
+  }
+  return { agencies: resolve(data.agencies, ['agencies']), lessons };
+}
+
+function sortByPlace(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 /** What a value left empty means for the reader, by field; a field not named here is just ignored. */
