@@ -47,7 +47,7 @@ const errnoWords: Record<string, string> = {
   ENOTDIR: 'a part of the path is a file, not a folder',
   EMFILE: 'too many files open at once',
   ENOSPC: 'the disk is full',
-  EADDRINUSE: 'the port is already in use (is briefcast already running?)',
+  EADDRINUSE: 'something else is using that port (is briefcast already running? --port chooses another)',
   EADDRNOTAVAIL: 'this machine has no such address',
 };
 

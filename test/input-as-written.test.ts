@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintBriefing, parseBriefing } from '../src/briefing/index.js';
@@ -69,6 +70,18 @@ describe('briefcast check counts files and speaks plainly', () => {
     const missing = await cli(dir, ['check', 'briefings/nope.md']);
     expect(missing.stderr).toContain('briefings/nope.md  cannot read the file: there is no such file or folder');
     expect(missing.stderr).not.toMatch(/ENOENT/);
+  });
+
+  it('a port in use is said in words', async () => {
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
+    try {
+      const run = await cli(dir, ['serve', '--port', String((busy.address() as AddressInfo).port)]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/\nbriefcast: cannot listen on 127\.0\.0\.1:\d+: something else is using that port \(is briefcast already running\? --port chooses another\)\n$/);
+    } finally {
+      busy.close();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { openStoreOrFail } from './store.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { createTrackServer } from '../track/index.js';
 import { fail } from './output.js';
+import { plainErrno } from '../problem.js';
 
 export interface ServeOptions {
   port: number;
@@ -41,7 +42,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   await new Promise<void>((ready, failed) => {
     track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));
     track.server.listen(options.port, options.host, () => ready());
-  }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
+  }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ? plainErrno(error.code) : error.message}`, 'ELISTEN'));
   const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
   console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
   console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
