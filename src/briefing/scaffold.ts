@@ -15,7 +15,8 @@ export interface ScaffoldKind {
 /** The kind a title names ("Safeguarding Adults Review – Brian", "SAR Brian"), as whole words. */
 function kindInTitle(title: string, kinds: readonly ScaffoldKind[]): ScaffoldKind | undefined {
   const t = ` ${normalise(title)} `;
-  return kinds.find((k) => [k.name, ...k.aliases].some((n) => t.includes(` ${normalise(n)} `)));
+  // "Learning from Serious Case Reviews – Child Q": the plural names the kind too.
+  return kinds.find((k) => [k.name, ...k.aliases].some((n) => t.includes(` ${normalise(n)} `) || t.includes(` ${normalise(n)}s `)));
 }
 
 export function slugify(title: string): string {
