@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { watch as chokidar } from 'chokidar';
 import { lintBriefing, loadBriefing, slugify, type Briefing } from './briefing/index.js';
@@ -171,13 +171,17 @@ async function writeAtomic(path: string, content: string) {
 /** `build --watch`: writes what changed into the built site, the briefing's own pages first. */
 export async function writeChange(site: LiveSite, out: string, change: Change, drafts = false): Promise<void> {
   const published = site.published(drafts);
+  // Watching does not reprint PDFs: one that no longer matches its page is removed, not served.
+  const dropPdf = (slug: string) => rm(join(out, 'web', slug, 'briefing.pdf'), { force: true });
   if (change.slugs.includes('*')) {
     await writeSite(out, site.project, published);
+    await Promise.all(published.map((r) => dropPdf(r.briefing.slug)));
     return;
   }
   for (const slug of change.slugs) {
     const r = published.find((p) => p.briefing.slug === slug);
     if (!r) continue;
+    await dropPdf(slug);
     await mkdir(join(out, 'web', slug), { recursive: true });
     await writeAtomic(join(out, 'web', slug, 'index.html'), r.web);
     await writeAtomic(join(out, 'email', `${slug}.html`), r.plain.html);

@@ -199,7 +199,6 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     lessonFilter,
     pdf: ctx.pdf,
     lessonsHeading: briefing.review ? phrase(kind?.lessons ?? messages.lessons_from, { review: briefing.review }) : messages.lessons,
-    audience,
     whyReceived: phrase(messages.why_received, { short_name: config.board.short_name, board: config.board.name }),
     briefingFor: agencyNames.length ? phrase(messages.briefing_for, { agencies: agencyNames.join(', ') }) : undefined,
     reportLink: reportLink ? slot(`link-${reportLink}`) : undefined,
@@ -236,8 +235,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     return out;
   };
   const reminder = (variant: EmailVariant, sentOn: string) => {
-    const reader = personal(variant);
-    const context = { ...reader, reminderText: phrase(variant.recipient ? messages.reminder_named : messages.reminder, { name: slot('name'), date: sentOn }) };
+    const context = { ...personal(variant), reminderText: phrase(variant.recipient ? messages.reminder_named : messages.reminder, { name: slot('name'), date: sentOn }) };
     return { html: toSlotted(templates.reminder(context)), text: toSlotted(toText(templates.reminderText(context))) };
   };
 
