@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PLACEHOLDER } from './lint.js';
-import { normaliseAgency as normalise } from './agencies.js';
+import { normaliseAgency as normalise, plainWords } from './agencies.js';
 import { frontmatterSchema, reviewTypes, type audiences } from './schema.js';
 
 /** What `new` needs to know of a kind of review (from the messages file). */
@@ -20,15 +20,7 @@ function kindInTitle(title: string, kinds: readonly ScaffoldKind[]): ScaffoldKin
 }
 
 export function slugify(title: string): string {
-  return title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[’']/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80)
-    .replace(/-+$/, '');
+  return plainWords(title).replace(/ /g, '-').slice(0, 80).replace(/-+$/, '');
 }
 
 const quote = (s: string) => JSON.stringify(s);
