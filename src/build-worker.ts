@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Briefing } from './briefing/index.js';
-import type { Config } from './config/index.js';
+import type { Config, Messages } from './config/index.js';
 import { compileTemplates, createRenderContext, renderBriefing, toPage, type CompiledMjml } from './render/index.js';
 
 /** What `build` hands a render thread: plain data only, and MJML already compiled (once per build). */
@@ -8,7 +8,10 @@ export interface RenderJob {
   templatesDir: string;
   config: Config;
   agencyNames: [string, string][];
+  messages: Messages;
   mjml: CompiledMjml;
+  /** The pages link to their briefing.pdf. */
+  pdf: boolean;
   briefings: Briefing[];
 }
 
@@ -16,6 +19,6 @@ export interface RenderJob {
 if (parentPort) {
   const job = workerData as RenderJob;
   const templates = await compileTemplates(job.templatesDir, { colour: job.config.board.colour }, job.mjml);
-  const ctx = createRenderContext(job.config, templates, new Map(job.agencyNames));
+  const ctx = { ...createRenderContext(job.config, templates, new Map(job.agencyNames), job.messages), pdf: job.pdf };
   parentPort.postMessage(job.briefings.map((b) => toPage(renderBriefing(b, ctx))));
 }

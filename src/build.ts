@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Briefing } from './briefing/index.js';
 import { isWebAddress } from './config/index.js';
 import { loadProjectBriefings, openProjectBase, type ProjectBase, type ProjectOptions } from './project.js';
+import { chromiumPath, pdfAvailable, writePdfs } from './pdf.js';
 import { hasErrors, type Problem } from './problem.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -33,8 +34,9 @@ export async function openProject(options: ProjectOptions = {}): Promise<{ proje
 
 export { loadProjectBriefings };
 
-export function renderAll(project: Project, briefings: readonly Briefing[]): Rendered[] {
-  const ctx = createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])));
+/** `pdf`: the pages link to their briefing.pdf (the build makes them). */
+export function renderAll(project: Project, briefings: readonly Briefing[], options: { pdf?: boolean } = {}): Rendered[] {
+  const ctx = { ...createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])), project.messages), pdf: options.pdf };
   return briefings.map((b) => renderBriefing(b, ctx));
 }
 
@@ -49,23 +51,23 @@ const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../lib/build-worke
  * Renders the site's pages on every core: this thread takes one share, a worker thread each of
  * the others, all from the layouts MJML compiled once. Pages come back in the briefings' order.
  */
-export async function renderPages(project: Project, briefings: readonly Briefing[]): Promise<{ pages: Page[]; threads: number }> {
+export async function renderPages(project: Project, briefings: readonly Briefing[], options: { pdf?: boolean } = {}): Promise<{ pages: Page[]; threads: number }> {
   const threads = Math.min(availableParallelism(), Math.floor(briefings.length / (PARALLEL_FROM / 2)));
-  if (threads < 2 || !existsSync(workerFile)) return { pages: renderAll(project, briefings).map(toPage), threads: 1 };
+  if (threads < 2 || !existsSync(workerFile)) return { pages: renderAll(project, briefings, options).map(toPage), threads: 1 };
   const size = Math.ceil(briefings.length / threads);
   const shares = Array.from({ length: threads }, (_, i) => briefings.slice(i * size, (i + 1) * size));
   const agencyNames = project.agencies.map((a): [string, string] => [a.id, a.name]);
   const others = shares.slice(1).map(
     (share) =>
       new Promise<Page[]>((done, failed) => {
-        const job: RenderJob = { templatesDir: join(project.root, 'templates'), config: project.config, agencyNames, mjml: project.templates.mjml, briefings: share };
+        const job: RenderJob = { templatesDir: join(project.root, 'templates'), config: project.config, agencyNames, messages: project.messages, mjml: project.templates.mjml, pdf: Boolean(options.pdf), briefings: share };
         const worker = new Worker(workerFile, { workerData: job });
         worker.once('message', done);
         worker.once('error', failed);
         worker.once('exit', (code) => failed(new Error(`render thread stopped (exit ${code})`)));
       }),
   );
-  const own = renderAll(project, shares[0]!).map(toPage);
+  const own = renderAll(project, shares[0]!, options).map(toPage);
   return { pages: [own, ...(await Promise.all(others))].flat(), threads };
 }
 
@@ -130,11 +132,11 @@ export async function writeSite(dir: string, project: Project, rendered: readonl
 
 /** The files that list every briefing (archive, feed, manifest), as paths under the build folder with their content. */
 export function siteIndex(project: Project, rendered: readonly Page[], builtAt: Date): [string, string][] {
-  const { config, templates, agencies } = project;
+  const { config, templates, agencies, messages } = project;
   const manifest = { generated: builtAt.toISOString(), base_url: config.base_url, briefings: rendered.map(manifestEntry) };
   return [
-    [join('web', 'index.html'), renderArchive(rendered, config, templates, agencies)],
-    [join('web', 'feed.xml'), renderFeed(rendered, config, templates, builtAt)],
+    [join('web', 'index.html'), renderArchive(rendered, config, templates, agencies, messages)],
+    [join('web', 'feed.xml'), renderFeed(rendered, config, templates, builtAt, messages)],
     ['manifest.json', JSON.stringify(manifest, null, 2) + '\n'],
   ];
 }
@@ -173,7 +175,7 @@ function cleanLeftovers(out: string) {
   }
 }
 
-export async function build(options: ProjectOptions & { out?: string } = {}): Promise<BuildResult> {
+export async function build(options: ProjectOptions & { out?: string; /** Chromium for the PDFs, or false for none. */ chromium?: string | false } = {}): Promise<BuildResult> {
   const started = performance.now();
   const root = resolve(options.root ?? '.');
   const out = resolve(root, options.out ?? 'dist');
@@ -185,7 +187,10 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
   problems.push(...loaded.problems);
   if (hasErrors(problems)) return done(false);
 
-  const { pages: rendered, threads } = await renderPages(opened.project, loaded.briefings);
+  const pdf = options.chromium === false ? undefined : { chromium: options.chromium ?? chromiumPath(), label: opened.project.config.banner_label };
+  const noChromium = pdf && pdfAvailable(pdf);
+  if (noChromium) problems.push(noChromium);
+  const { pages: rendered, threads } = await renderPages(opened.project, loaded.briefings, { pdf: Boolean(pdf && !noChromium) });
   cleanLeftovers(out);
   const temp = `${out}.tmp-${process.pid}`;
   const old = `${out}.old-${process.pid}`;
@@ -194,6 +199,7 @@ export async function build(options: ProjectOptions & { out?: string } = {}): Pr
   try {
     mkdirSync(temp, { recursive: true });
     await writeSite(temp, opened.project, rendered);
+    if (pdf && !noChromium) problems.push(...(await writePdfs(join(temp, 'web'), rendered, pdf, join(out, 'web'))));
     if (existsSync(out)) renameSync(out, old);
     renameSync(temp, out);
     rmSync(old, { recursive: true, force: true });

@@ -38,3 +38,20 @@ export function pointer(text: string): (offset: number) => { line: number; colum
     return point ? { line: point.line, column: point.column } : { line: 1, column: 1 };
   };
 }
+
+const errnoWords: Record<string, string> = {
+  ENOENT: 'there is no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EMFILE: 'too many files open at once',
+  ENOSPC: 'the disk is full',
+  EADDRINUSE: 'something else is using that port (is briefcast already running? --port chooses another)',
+  EADDRNOTAVAIL: 'this machine has no such address',
+};
+
+/** Node's error codes (ENOENT, EADDRINUSE) in words a board office understands. */
+export function plainErrno(code: string | undefined): string {
+  return (code && errnoWords[code]) ?? code ?? 'unknown error';
+}

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { loadBriefings } from './briefing/index.js';
-import { isWebAddress, loadConfig, type Config } from './config/index.js';
+import { isWebAddress, loadConfig, loadMessages, type Config, type Messages } from './config/index.js';
 import { loadLists, type Agency } from './lists/index.js';
 import type { Problem } from './problem.js';
 
@@ -16,6 +16,8 @@ export interface ProjectOptions {
 export interface ProjectBase {
   root: string;
   config: Config;
+  /** Every phrase briefcast writes itself, in the board's language. */
+  messages: Messages;
   agencies: Agency[];
   problems: Problem[];
 }
@@ -24,10 +26,13 @@ export function openProjectBase(options: ProjectOptions = {}): { project?: Proje
   const root = resolve(options.root ?? '.');
   const { config, problems } = loadConfig(join(root, 'briefcast.yml'));
   if (!config) return { problems };
+  const { messages, problems: wording } = loadMessages(root, config.language);
+  problems.push(...wording);
+  if (!messages) return { problems };
   if (options.baseUrl) config.base_url = options.baseUrl.replace(/\/+$/, '');
   const lists = loadLists(join(root, 'lists', 'agencies.yml'));
   // Recipients with bad addresses matter when sending (`briefcast lists`), not when building.
-  problems.push(...lists.problems.filter((p) => p.code === 'ENOLISTS' || p.code === 'EYAML').map((p) => ({ ...p, severity: 'warning' as const })));
+  problems.push(...lists.problems.filter((p) => ['ENOLISTS', 'EYAML', 'EALIAS'].includes(p.code)).map((p) => ({ ...p, severity: 'warning' as const })));
   // Agency names reach every page and email: text the renderer would take for its own stops the build.
   problems.push(...lists.problems.filter((p) => p.code === 'ERESERVED'));
   const logo = config.board.logo?.src;
@@ -36,7 +41,7 @@ export function openProjectBase(options: ProjectOptions = {}): { project?: Proje
     problems.push({ code: 'ELOGO', severity: 'error', file: 'briefcast.yml', message: `board.logo.src: ${logoProblem}` });
     return { problems };
   }
-  return { project: { root, config, agencies: lists.agencies, problems }, problems };
+  return { project: { root, config, messages, agencies: lists.agencies, problems }, problems };
 }
 
 const imageTypes = ['.png', '.jpg', '.jpeg', '.gif', '.svg', '.webp'];
@@ -64,7 +69,7 @@ export function localAssetProblem(root: string, src: string): string | undefined
 }
 
 export function loadProjectBriefings(project: ProjectBase, options: { drafts?: boolean; files?: string[] } = {}) {
-  const known = project.agencies.length ? project.agencies.map((a) => a.id) : undefined;
+  const known = project.agencies.length ? project.agencies : undefined;
   const loaded = loadBriefings(join(project.root, 'briefings'), { agencies: known }, options.files);
   return { ...loaded, briefings: loaded.briefings.filter((b) => options.drafts || !b.draft) };
 }

@@ -1,10 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { watch as chokidar } from 'chokidar';
 import { lintBriefing, loadBriefing, slugify, type Briefing } from './briefing/index.js';
 import { openProject, siteIndex, writeSite, type Project } from './build.js';
-import type { Problem } from './problem.js';
+import { hasErrors, type Problem } from './problem.js';
 import { createRenderContext, renderBriefing, type RenderContext, type Rendered } from './render/index.js';
 
 export interface Entry {
@@ -63,7 +63,7 @@ export class LiveSite {
   }
 
   private context(): RenderContext {
-    return createRenderContext(this.project.config, this.project.templates, new Map(this.project.agencies.map((a) => [a.id, a.name])));
+    return createRenderContext(this.project.config, this.project.templates, new Map(this.project.agencies.map((a) => [a.id, a.name])), this.project.messages);
   }
 
   private files(): string[] {
@@ -79,11 +79,11 @@ export class LiveSite {
 
   /** Reads and renders one briefing file. */
   load(file: string): Entry {
-    const known = this.project.agencies.length ? this.project.agencies.map((a) => a.id) : undefined;
+    const known = this.project.agencies.length ? this.project.agencies : undefined;
     const loaded = loadBriefing(file, { agencies: known });
     const stamp = stampOf(file);
     const entry: Entry = { file, slug: loaded.briefing?.slug ?? slugify(basename(file, '.md')), problems: loaded.problems, version: ++this.version, stamp };
-    if (loaded.briefing) {
+    if (loaded.briefing && !hasErrors(loaded.problems)) {
       entry.briefing = loaded.briefing;
       entry.problems.push(...lintBriefing(loaded.briefing, { label: this.project.config.banner_label, wordsPerMinute: this.project.config.reading_wpm }));
       entry.rendered = renderBriefing(loaded.briefing, this.ctx);
@@ -171,13 +171,17 @@ async function writeAtomic(path: string, content: string) {
 /** `build --watch`: writes what changed into the built site, the briefing's own pages first. */
 export async function writeChange(site: LiveSite, out: string, change: Change, drafts = false): Promise<void> {
   const published = site.published(drafts);
+  // Watching does not reprint PDFs: one that no longer matches its page is removed, not served.
+  const dropPdf = (slug: string) => rm(join(out, 'web', slug, 'briefing.pdf'), { force: true });
   if (change.slugs.includes('*')) {
     await writeSite(out, site.project, published);
+    await Promise.all(published.map((r) => dropPdf(r.briefing.slug)));
     return;
   }
   for (const slug of change.slugs) {
     const r = published.find((p) => p.briefing.slug === slug);
     if (!r) continue;
+    await dropPdf(slug);
     await mkdir(join(out, 'web', slug), { recursive: true });
     await writeAtomic(join(out, 'web', slug, 'index.html'), r.web);
     await writeAtomic(join(out, 'email', `${slug}.html`), r.plain.html);

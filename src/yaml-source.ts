@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
-import { closest } from 'fastest-levenshtein';
+import { suggest } from './suggest.js';
 import { pointer, type Problem } from './problem.js';
 
 type Path = readonly PropertyKey[];
@@ -30,7 +30,7 @@ export function parseYaml(file: string, fullText: string, offset = 0, length = f
     severity,
     file,
     ...at(offset + (e.pos?.[0] ?? 0)),
-    message: `invalid YAML: ${e.message.split('\n')[0]}`,
+    message: `invalid YAML: ${e.message.split('\n')[0]}${colonHint(fullText, offset + (e.pos?.[0] ?? 0))}`,
   });
   const problems = [...doc.errors.map(asProblem('error')), ...doc.warnings.map(asProblem('warning'))];
   const reserved = text.indexOf(RESERVED_SLOT);
@@ -65,8 +65,44 @@ export function parseYaml(file: string, fullText: string, offset = 0, length = f
   return { data, problems, place };
 }
 
+/** What one item of a list is called in a message: "lesson 1", not lessons[0]. */
+const itemNames: Record<string, string> = {
+  lessons: 'lesson',
+  agencies: 'agency',
+  recipients: 'recipient',
+  tags: 'tag',
+  aliases: 'alias',
+  paragraphs: 'paragraph',
+  intro: 'intro paragraph',
+};
+
+/** A place in a YAML document in plain words: ["lessons", 0, "agencies", 1] is "lesson 1, agency 2". */
+/** `title: Learning: Child A` breaks YAML at its second colon; the fix is quotes around the value. */
+function colonHint(text: string, at: number): string {
+  const start = text.lastIndexOf('\n', Math.max(0, at - 1)) + 1;
+  const end = text.indexOf('\n', at);
+  const line = text.slice(start, end < 0 ? undefined : end);
+  // Patterns that cannot backtrack: a long line costs one pass.
+  const key = /^\s*(?:-\s+)?([\w-]+):\s+/.exec(line);
+  if (!key) return '';
+  const value = line.slice(key[0].length).trim();
+  if (/^['"|>{[]/.test(value) || !/:(\s|$)/.test(value)) return '';
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return ` (a value with a colon needs quotes: ${key[1]}: "${shown.replace(/"/g, '\\"')}")`;
+}
+
 export function formatPath(path: Path): string {
-  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${String(seg)}` : String(seg)), '');
+  const parts: string[] = [];
+  path.forEach((seg, i) => {
+    const next = path[i + 1];
+    if (typeof seg === 'number') return;
+    const name = String(seg);
+    const part = typeof next === 'number' ? `${itemNames[name] ?? `${name} item`} ${next + 1}` : name;
+    const glued = typeof path[i - 1] === 'string' && parts.length > 0;
+    if (glued) parts[parts.length - 1] += `.${part}`;
+    else parts.push(part);
+  });
+  return parts.join(', ');
 }
 
 /** Drops values a board office writes to mean "nothing": `date: ""`, `summary:`. */
@@ -132,7 +168,7 @@ export function validate<S extends z.ZodType>(
     for (const issue of unknown) {
       const known = knownKeysAt(schema, issue.path);
       for (const key of issue.keys) {
-        const guess = known.length ? closest(key, known) : undefined;
+        const guess = suggest(key, known);
         problems.push({
           code: 'EUNKNOWNKEY',
           severity: 'warning',
@@ -157,7 +193,18 @@ export function describeIssue(issue: z.core.$ZodIssue, prefix: Path = []): strin
   const where = formatPath([...prefix, ...issue.path]) || '(top)';
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: required`;
   if (issue.code === 'invalid_type') return `${where}: expected ${issue.expected}, got ${describeInput(issue.input)}`;
+  const pair = oneColonPair(issue.input);
+  if (pair) return `${where}: "${pair}" reads as a field because of its colon; put the text in quotes`;
   return `${where}: ${issue.message}`;
+}
+
+/** `- Think family: ask who lives there` is, to YAML, a mapping of one key: almost always a missed pair of quotes. */
+function oneColonPair(input: unknown): string | undefined {
+  if (!input || typeof input !== 'object' || Array.isArray(input) || input instanceof Date) return undefined;
+  const entries = Object.entries(input);
+  if (entries.length !== 1 || typeof entries[0]![1] !== 'string' || !/\s/.test(entries[0]![0])) return undefined;
+  const text = `${entries[0]![0]}: ${entries[0]![1]}`;
+  return text.length > 50 ? `${text.slice(0, 50)}…` : text;
 }
 
 function describeInput(input: unknown): string {

@@ -21,7 +21,7 @@ it('new writes a briefing that passes check with warnings for its placeholders, 
 
   const check = await cli(dir, ['check']);
   expect(check.code, check.stderr).toBe(0);
-  expect(check.stdout).toMatch(/1 briefing checked: 0 error\(s\), \d+ warning\(s\)/);
+  expect(check.stdout).toMatch(/1 briefing checked: 0 errors, \d+ warnings?/);
   expect(check.stderr).toMatch(/learning-from-serious-case-reviews-child-q\.md:\d+:\d+  warning: placeholder text left from "briefcast new"/);
   expect((await cli(dir, ['check', '--strict'])).code).toBe(1);
 
@@ -30,6 +30,21 @@ it('new writes a briefing that passes check with warnings for its placeholders, 
   expect(again.stderr).toBe('briefcast: briefings/learning-from-serious-case-reviews-child-q.md already exists; choose another title or edit that file\n');
   expect(readFileSync(file, 'utf8')).toBe(text);
   expect(readdirSync(join(dir, 'briefings'))).toHaveLength(1);
+});
+
+it('new takes the kind of review and its wording from the title, and marks a guess with REPLACE:', async () => {
+  const dir = tempProject({ briefings: false });
+  expect((await cli(dir, ['new', 'Safeguarding Adults Review – Brian'])).code).toBe(0);
+  const sar = readFileSync(join(dir, 'briefings', 'safeguarding-adults-review-brian.md'), 'utf8');
+  expect(sar).toMatch(/^type: Safeguarding Adults Review$/m);
+  expect(sar).toMatch(/^audience: adults$/m);
+  expect(sar).toContain('the lessons are headed "Learning from Brian"');
+  expect(sar).toContain('identify the person, their family or carers');
+  expect(sar).not.toMatch(/the child\b|children and families/i);
+  expect((await cli(dir, ['new', 'Learning from Serious Case Reviews – Child Q'])).code).toBe(0);
+  expect(readFileSync(join(dir, 'briefings', 'learning-from-serious-case-reviews-child-q.md'), 'utf8')).toMatch(/^type: Serious Case Review\n# .*\naudience: children$/m);
+  expect((await cli(dir, ['new', 'Baby T'])).code).toBe(0);
+  expect(readFileSync(join(dir, 'briefings', 'baby-t.md'), 'utf8')).toMatch(/^type: Serious Case Review {2}# REPLACE: the kind of review \(a guess\)$/m);
 });
 
 it('the JSON Schema from `briefcast schema` validates the sample frontmatter and rejects a bad one', async () => {

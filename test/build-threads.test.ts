@@ -9,7 +9,8 @@ const dir = generateProject(60);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('a build of many briefings renders on every core, and every page is what one thread renders', async () => {
-  const result = await build({ root: dir });
+  // PDFs are the same with or without threads (they are printed after); here only rendering counts.
+  const result = await build({ root: dir, chromium: false });
   expect(result.ok).toBe(true);
   expect(result.threads).toBe(Math.min(2, availableParallelism()));
   const { project } = await openProject({ root: dir });

@@ -27,9 +27,10 @@ describe('each kind of bad input gives one clear line at the right place', () =>
     expect(lines('briefings/x.md', '---\ntitle: A\ndate: 2016-02-30\n---\n')).toEqual(['briefings/x.md:3:7  date: no such day']);
   });
 
-  it('an unknown agency names the known ones', () => {
+  it('an unknown agency gets the one close suggestion, or the known ones when none is close', () => {
     const text = '---\ntitle: A\nagencies:\n  - police\n  - health\n  - polce\n---\n';
-    expect(lines('briefings/x.md', text)).toEqual(['briefings/x.md:6:5  agencies[2]: unknown agency "polce" (known: police, health, education)']);
+    expect(lines('briefings/x.md', text)).toEqual(['briefings/x.md:6:5  agency 3: unknown agency "polce" (did you mean "police"?)']);
+    expect(lines('briefings/x.md', '---\ntitle: A\nagencies: [board]\n---\n')).toEqual(['briefings/x.md:3:12  agency 1: unknown agency "board" (known: police, health, education)']);
   });
 
   it('lessons not a list', () => {
@@ -44,9 +45,12 @@ describe('each kind of bad input gives one clear line at the right place', () =>
     expect(loaded.problems.map(formatProblem)).toEqual(['briefings/x.md:3:1  warning: sumary: unknown key, ignored (did you mean "summary"?)']);
   });
 
-  it('empty values are treated as absent, not as a crash', () => {
+  it('empty values are treated as absent, and each is named with what its absence does', () => {
     const loaded = parseBriefing('briefings/x.md', '---\ntitle: A\ndate: ""\nsummary:\nlessons:\n---\n', { agencies });
-    expect(loaded.problems).toEqual([]);
+    expect(loaded.problems.map(formatProblem)).toEqual([
+      'briefings/x.md:3:7  warning: no date: the briefing sorts last and shows no date',
+      'briefings/x.md:5:9  warning: no lessons: the briefing has no numbered lessons',
+    ]);
     expect(loaded.briefing?.date).toBeUndefined();
     expect(loaded.briefing?.lessons).toEqual([]);
   });
@@ -83,7 +87,7 @@ describe('briefcast check and build on a folder of bad files', () => {
     const out = run.stderr.trim().split('\n');
     expect(out).toContain('briefings/b-no-title.md:2:1  title: required');
     expect(out).toContain('briefings/c-bad-date.md:3:7  date: expected a date as YYYY-MM-DD or YYYY-MM');
-    expect(out.find((l) => l.startsWith('briefings/d-unknown-agency.md:3:'))).toMatch(/agencies\[1\]: unknown agency "polce" \(known: childrens-social-care, police, /);
+    expect(out.find((l) => l.startsWith('briefings/d-unknown-agency.md:3:'))).toMatch(/agency 2: unknown agency "polce" \(did you mean "police"\?\)/);
     expect(out).toContain('briefings/e-lessons.md:3:10  lessons: expected array, got 3');
     expect(out.find((l) => l.startsWith('briefings/f-unknown-key.md:3:1  warning: tagz'))).toContain('did you mean "tags"?');
     expect(out).toContain('briefings/g-latin1.md:5:4  the file is not UTF-8 text: save it as UTF-8');

@@ -32,7 +32,7 @@ describe('lint rules: each one fires on a briefing that breaks it, and not on on
   });
 
   it('a lesson over 80 words', () => {
-    expect(lint([...clean, 'lessons:', '  - Short.', `  - ${words(81)}`])).toEqual([expect.stringMatching(/^6 WLESSONLENGTH lessons\[1\]: 81 words/)]);
+    expect(lint([...clean, 'lessons:', '  - Short.', `  - ${words(81)}`])).toEqual([expect.stringMatching(/^6 WLESSONLENGTH lesson 2: 81 words/)]);
     expect(lint([...clean, 'lessons:', `  - ${words(80)}`])).toEqual([]);
   });
 

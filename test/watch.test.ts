@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { bin, tempProject } from './helpers.js';
@@ -28,9 +28,12 @@ it('build --watch re-renders only the briefing that changed, and everything when
     expect(readFileSync(join(dir, 'dist', 'web', 'children-p', 'index.html'), 'utf8')).toContain('Children P’s story, revised');
     expect(readFileSync(join(dir, 'dist', 'email', 'children-p.txt'), 'utf8')).toContain('Children P’s story, revised');
     expect(statSync(otherPage).mtimeMs).toBe(otherBefore);
+    // The first build printed both; the changed one's PDF no longer matches its page, so it goes.
+    expect(existsSync(join(dir, 'dist', 'web', 'children-p', 'briefing.pdf'))).toBe(false);
+    expect(existsSync(join(dir, 'dist', 'web', 'other', 'briefing.pdf'))).toBe(true);
 
     const partial = join(dir, 'templates', 'partials', 'footer.hbs');
-    writeFileSync(partial, readFileSync(partial, 'utf8').replace('All briefings', 'Every briefing'));
+    writeFileSync(partial, readFileSync(partial, 'utf8').replace('{{t.all_briefings}}', 'Every briefing'));
     await waitFor('rebuilt everything in');
     expect(readFileSync(otherPage, 'utf8')).toContain('Every briefing');
   } finally {

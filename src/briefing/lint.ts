@@ -17,6 +17,10 @@ export interface LintSettings {
 }
 
 const parser = unified().use(remarkParse).use(remarkGfm).freeze();
+/** "7 minute briefing" fits the badge on a phone at 375 px; a sentence does not. */
+const maxLabel = 24;
+/** `[the full report]` written without `(address)` is shown as text in brackets, not as a link. */
+const bracketsWithoutAddress = /\[([^\][]+)\](?![([:])/g;
 const vagueLinkText = /^(click here|here|this link|link|read more|more|this)$/i;
 
 function words(text: string): number {
@@ -53,10 +57,11 @@ export function lintBriefing(b: Briefing, settings: LintSettings): Problem[] {
   if (minutes && total / settings.wordsPerMinute > Number(minutes[1])) {
     warn('WREADINGTIME', top, `about ${Math.ceil(total / settings.wordsPerMinute)} minutes to read (${total} words at ${settings.wordsPerMinute} a minute) for a "${label}"`);
   }
+  if (label.length > maxLabel) warn('WFORMAT', b.places.format ?? top, `banner label "${label}" is ${label.length} characters: over ${maxLabel} does not fit the badge on a phone`);
   if (b.lessons.length > 15) warn('WLESSONS', b.places.lessons, `${b.lessons.length} lessons: more than 15 is hard to take in; consider a second briefing`);
   for (const { lesson, tree, at } of lessons) {
     const n = words(textOf(tree));
-    if (n > 80) warn('WLESSONLENGTH', at, `lessons[${lesson.n - 1}]: ${n} words; a lesson over 80 words is hard to act on`);
+    if (n > 80) warn('WLESSONLENGTH', at, `lesson ${lesson.n}: ${n} words; a lesson over 80 words is hard to act on`);
   }
   if (!b.summary) warn('WSUMMARY', top, 'no summary: the email preheader and the page description will be empty');
   else if (b.summary.length > 150) warn('WSUMMARY', b.places.summary, `summary is ${b.summary.length} characters; inboxes cut the preheader at about 150`);
@@ -69,6 +74,12 @@ export function lintBriefing(b: Briefing, settings: LintSettings): Problem[] {
         if (!text) warn('WLINKTEXT', at(node), `a link with no text (${node.url})`);
         else if (vagueLinkText.test(text)) warn('WLINKTEXT', at(node), `link text "${text}" says nothing out of context; name where it goes`);
         if (/^http:\/\//i.test(node.url)) warn('WHTTP', at(node), `${node.url}: use https://`);
+      } else if (node.type === 'text') {
+        for (const m of node.value.matchAll(bracketsWithoutAddress)) {
+          // "[sic]", "[2016]": one word in brackets is an editor's note, not a link.
+          if (!/\s/.test(m[1]!.trim())) continue;
+          warn('WLINKADDRESS', at(node), `[${m[1]}] has no address: write [${m[1]}](https://…) or leave out the brackets`);
+        }
       } else if (node.type === 'image') {
         if (!node.alt?.trim()) warn('WALT', at(node), `an image without alt text (${node.url})`);
       } else if (node.type === 'html' && /<img\b(?![^>]*\balt=)/i.test(node.value)) {

@@ -1,17 +1,26 @@
 import { z } from 'zod';
 import { PLACEHOLDER } from './lint.js';
-import { frontmatterSchema } from './schema.js';
+import { normaliseAgency as normalise, plainWords } from './agencies.js';
+import { frontmatterSchema, reviewTypes, type audiences } from './schema.js';
+
+/** What `new` needs to know of a kind of review (from the messages file). */
+export interface ScaffoldKind {
+  name: string;
+  aliases: readonly string[];
+  audience: (typeof audiences)[number];
+  /** The lessons' heading, {review} for the review's name. */
+  lessons: string;
+}
+
+/** The kind a title names ("Safeguarding Adults Review – Brian", "SAR Brian"), as whole words. */
+function kindInTitle(title: string, kinds: readonly ScaffoldKind[]): ScaffoldKind | undefined {
+  const t = ` ${normalise(title)} `;
+  // "Learning from Serious Case Reviews – Child Q": the plural names the kind too.
+  return kinds.find((k) => [k.name, ...k.aliases].some((n) => t.includes(` ${normalise(n)} `) || t.includes(` ${normalise(n)}s `)));
+}
 
 export function slugify(title: string): string {
-  return title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[’']/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80)
-    .replace(/-+$/, '');
+  return plainWords(title).replace(/ /g, '-').slice(0, 80).replace(/-+$/, '');
 }
 
 const quote = (s: string) => JSON.stringify(s);
@@ -21,12 +30,18 @@ const quote = (s: string) => JSON.stringify(s);
  * sections of a 5-minute briefing. What the author must write is marked REPLACE: so `check` warns
  * until it is done; the file starts as a draft.
  */
-export function scaffoldBriefing(title: string, agencies: readonly { id: string; name: string }[], today: Date): string {
+export function scaffoldBriefing(title: string, agencies: readonly { id: string; name: string }[], today: Date, kinds: readonly ScaffoldKind[] = []): string {
   const month = today.toISOString().slice(0, 7);
   const sendBy = new Date(today.getTime() + 90 * 86_400_000).toISOString().slice(0, 10);
   const review = /–\s*(.+)$|-\s+(.+)$/.exec(title);
-  const name = (review?.[1] ?? review?.[2] ?? 'the child').trim();
   const P = PLACEHOLDER;
+  const kind = kindInTitle(title, kinds);
+  // Where the title does not say, the scaffold guesses and marks the guess for `check` to find.
+  const type = kind ? kind.name : `Serious Case Review  # ${P} the kind of review (a guess)`;
+  const audience = kind ? kind.audience : `all  # ${P} children, adults or all (a guess)`;
+  const adults = kind?.audience === 'adults';
+  const name = (review?.[1] ?? review?.[2] ?? (adults ? 'the adult' : 'the child')).trim();
+  const who = adults ? 'the person, their family or carers' : 'the child or the family';
   const agencyLines = agencies.length
     ? agencies.map((a) => `  - ${a.id}  # ${a.name}`).join('\n')
     : '  - all  # no agencies in lists/agencies.yml yet';
@@ -35,10 +50,12 @@ export function scaffoldBriefing(title: string, agencies: readonly { id: string;
 # yaml-language-server: $schema=../briefing.schema.json
 # The title readers see in their inbox and at the top of the page.
 title: ${quote(title)}
-# The review's name: the lessons are headed "Lessons from ${name}".
+# The review's name: the lessons are headed "${(kind?.lessons ?? 'Lessons from {review}').replace('{review}', name)}".
 review: ${quote(name)}
-# Serious Case Review, Safeguarding Adults Review, Child Safeguarding Practice Review, Domestic Homicide Review, Rapid Review, Thematic Review, or your own words.
-type: Serious Case Review
+# The kind of review (its definition is shown): ${reviewTypes.join(', ')}, or your own words.
+type: ${type}
+# Whom it is for, which sets the standard wording: children, adults or all.
+audience: ${audience}
 # When the review was published: YYYY-MM-DD or YYYY-MM.
 date: ${month}
 # One or two sentences (under 150 characters): the inbox preview and the page description.
@@ -68,7 +85,7 @@ ${P} the opening: who the review was about, in a sentence or two, and why it was
 
 ## ${name}’s story
 
-${P} what happened, in plain words, without names or details that could identify the family.
+${P} what happened, in plain words, without names or details that could identify ${who}.
 
 ## What the review found
 

@@ -1,14 +1,21 @@
 import { z } from 'zod';
 import { isSafeLink, safeLinkMessage } from '../safe-url.js';
 
+/** The kinds of review briefcast knows (messages/en-GB.yml says what each is); any other words are allowed too. */
 export const reviewTypes = [
   'Serious Case Review',
-  'Safeguarding Adults Review',
   'Child Safeguarding Practice Review',
-  'Domestic Homicide Review',
   'Rapid Review',
+  'Safeguarding Adults Review',
+  'Domestic Homicide Review',
+  'Domestic Abuse Related Death Review',
+  'Single Unified Safeguarding Review',
+  'Multi-agency audit',
   'Thematic Review',
 ] as const;
+
+/** Who a briefing is for: the standard wording differs (an adults' briefing never speaks of "children and families"). */
+export const audiences = ['children', 'adults', 'all'] as const;
 
 /** YAML 1.1 tools turn `2016-03-01` into a date; the board means the day, not a time zone. */
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -55,6 +62,11 @@ export const frontmatterSchema = z
       .union([z.enum(reviewTypes), z.string().min(1)])
       .optional()
       .describe('The kind of review: ' + reviewTypes.join(', ') + ', or free text'),
+    audience: z.enum(audiences).optional().describe("children, adults or all: the standard wording; defaults from the review type, then the board"),
+    intro: z
+      .union([z.literal(false), z.string().min(1)])
+      .optional()
+      .describe("Replaces the board's standard paragraph after the definition (Markdown), or false for none"),
     date: reviewDate.optional().describe('When the review was published: YYYY-MM-DD or YYYY-MM'),
     summary: oneLine.optional().describe('One or two sentences: the email preheader and the page description'),
     report_url: z.string().min(1).refine(isSafeLink, safeLinkMessage).optional().describe('The full report'),

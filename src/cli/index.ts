@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ProblemsError } from '../problem.js';
+import { plainErrno, ProblemsError } from '../problem.js';
 import { redactUrls, ServerUrlError } from '../secret-url.js';
 import { fail, report } from './output.js';
 
@@ -36,7 +36,9 @@ program
     if (options.strict) all = all.map((p) => ({ ...p, severity: 'error' as const }));
     const failed = report(all);
     const warnings = all.filter((p) => p.severity === 'warning').length;
-    console.log(`${loaded.briefings.length} briefing${loaded.briefings.length === 1 ? '' : 's'} checked: ${all.length - warnings} error(s), ${warnings} warning(s)`);
+    const errors = all.length - warnings;
+    const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+    console.log(`${count(loaded.files, 'briefing')} checked: ${count(errors, 'error')}, ${count(warnings, 'warning')}`);
     if (failed) process.exitCode = 1;
   });
 
@@ -56,9 +58,9 @@ program
     console.log(`wrote ${options.out}`);
   });
 
-async function runBuild(options: { out?: string; baseUrl?: string; drafts?: boolean }) {
+async function runBuild(options: { out?: string; baseUrl?: string; drafts?: boolean; pdf?: boolean }) {
   const { build } = await import('../build.js');
-  const result = await build(options);
+  const result = await build({ ...options, ...(options.pdf === false ? { chromium: false as const } : {}) });
   if (report(result.problems) || !result.ok) {
     console.error(`build failed; ${result.out} was left as it was`);
     process.exitCode = 1;
@@ -75,8 +77,9 @@ program
   .option('--out <dir>', 'output folder', 'dist')
   .option('--base-url <url>', 'public address of the site (overrides briefcast.yml)')
   .option('--drafts', 'include drafts')
+  .option('--no-pdf', 'make no PDFs (quicker while writing)')
   .option('--watch', 'keep building: re-render what changes')
-  .action(async (options: { out: string; baseUrl?: string; drafts?: boolean; watch?: boolean }) => {
+  .action(async (options: { out: string; baseUrl?: string; drafts?: boolean; pdf?: boolean; watch?: boolean }) => {
     const result = await runBuild(options);
     if (options.watch && result.ok) await (await preview()).watchBuild(result.out, options);
   });
@@ -178,7 +181,11 @@ try {
     report(error.problems);
     process.exitCode = 1;
   } else {
-    console.error(`briefcast: ${redactUrls((error as Error).message)}`);
+    // A system error (a port in use, a missing folder) in words, with what it was about.
+    const e = error as NodeJS.ErrnoException & { port?: number };
+    const about = e.port ?? e.path;
+    const words = e.code && plainErrno(e.code) !== e.code ? `${plainErrno(e.code)}${about === undefined ? '' : ` (${about})`}` : redactUrls(e.message);
+    console.error(`briefcast: ${words}`);
     if (process.env.BRIEFCAST_DEBUG) console.error(error);
     // A server address the user mistyped is their error, not ours.
     process.exitCode = error instanceof ServerUrlError ? 1 : 2;

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { formatProblem } from '../problem.js';
+import { formatProblem, plainErrno } from '../problem.js';
 import { createPreviewServer } from '../preview/index.js';
 import { LiveSite, writeChange } from '../watch.js';
 import { fail } from './output.js';
@@ -17,7 +17,7 @@ export async function previewCommand(slug: string | undefined, options: { port: 
   await new Promise<void>((ready, failed) => {
     preview.server.once('error', failed);
     preview.server.listen(options.port, options.host ?? '127.0.0.1', () => ready());
-  }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on port ${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
+  }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on port ${options.port}: ${error.code ? plainErrno(error.code) : error.message}`, 'ELISTEN'));
   const stop = await site.watch((change) => {
     const names = change.slugs.includes('*') ? 'everything' : change.slugs.join(', ');
     console.log(`re-rendered ${names} in ${Math.round(change.ms)} ms`);

@@ -9,6 +9,7 @@ import { createTokens, loadSecret } from '../tokens/index.js';
 import { createTrackServer } from '../track/index.js';
 import { MIN_DASHBOARD_PASSWORD } from '../config/index.js';
 import { fail } from './output.js';
+import { plainErrno } from '../problem.js';
 
 export interface ServeOptions {
   port: number;
@@ -49,7 +50,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   await new Promise<void>((ready, failed) => {
     track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));
     track.server.listen(options.port, options.host, () => ready());
-  }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
+  }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ? plainErrno(error.code) : error.message}`, 'ELISTEN'));
   // Stop cleanly from the moment anything is printed: a supervisor may signal as soon as it sees output.
   let stopping = false;
   const stop = async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSafeImage, markdownUrlsSafe, safeImageMessage } from '../safe-url.js';
+import { audiences } from '../briefing/schema.js';
 
 const markdown = z.string().min(1).refine(markdownUrlsSafe, 'links and images must be http://, https://, mailto: or a relative path');
 
@@ -24,7 +25,10 @@ export const configSchema = z
     }),
     banner_label: z.string().min(1).default('5 min briefing'),
     base_url: z.url({ protocol: /^https?$/ }).default('http://localhost:4000'),
-    language: z.string().default('en-GB'),
+    /** Picks messages/<language>.yml: every phrase briefcast writes itself. */
+    language: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'expected a language tag like "en-GB" or "cy"').default('en-GB'),
+    /** Whom the board's briefings are for, unless a briefing or its review type says otherwise. */
+    audience: z.enum(audiences).default('all'),
     sender: z
       .object({ name: z.string().min(1), email: z.email(), reply_to: z.email().optional() })
       .optional(),
@@ -33,8 +37,12 @@ export const configSchema = z
       .object({
         /** Keyed by review type: what such a review is, shown after the briefing's opening. */
         definitions: z.record(z.string(), markdown).default({}),
-        /** After the definition, before the body's first section. */
-        intro: z.array(markdown).default([]),
+        /**
+         * After the definition, before the body's first section: paragraphs for the board's own
+         * audience, or paragraphs by audience (children, adults, all). Where none is given, the
+         * messages file's paragraph for the briefing's audience is used.
+         */
+        intro: z.union([z.array(markdown), z.partialRecord(z.enum(audiences), z.array(markdown))]).default([]),
         closing: z
           .object({ heading: z.string().min(1), paragraphs: z.array(markdown).default([]) })
           .optional(),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { hasErrors, type Problem } from '../problem.js';
+import { normaliseAgency } from '../briefing/agencies.js';
 import { dropEmpty, parseYaml, validate } from '../yaml-source.js';
 import { agencySchema, listsSchema, recipientSchema, type Agency, type RecipientInput } from './schema.js';
 
@@ -30,6 +31,7 @@ export function loadLists(path: string): Lists {
 
   const agencies: Agency[] = [];
   const ids = new Set<string>();
+  const spellings = new Map<string, string>();
   data.agencies.forEach((raw, i) => {
     const recipients = Array.isArray((raw as { recipients?: unknown })?.recipients) ? (raw as { recipients: unknown[] }).recipients : [];
     const good: RecipientInput[] = [];
@@ -47,8 +49,17 @@ export function loadLists(path: string): Lists {
       return;
     }
     ids.add(value.id);
+    // A name or alias that also names another agency would send a briefing's lessons to the wrong people.
+    for (const spelling of [value.id, value.name, ...value.aliases]) {
+      const key = normaliseAgency(spelling);
+      const other = spellings.get(key);
+      if (other && other !== value.id) {
+        problems.push({ code: 'EALIAS', severity: 'error', file, ...source.place(['agencies', i, 'aliases']), message: `"${spelling}" also names the agency ${other}: a briefing could not tell them apart` });
+      }
+      spellings.set(key, other ?? value.id);
+    }
     if (value.csv) good.push(...readCsv(join(dirname(path), value.csv), problems));
-    agencies.push({ id: value.id, name: value.name, recipients: good });
+    agencies.push({ id: value.id, name: value.name, aliases: value.aliases, recipients: good });
   });
   return { agencies, problems };
 }

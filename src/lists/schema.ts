@@ -23,6 +23,8 @@ export const agencySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'use lower-case letters, digits and hyphens'),
     name,
+    /** Other names a briefing may use for it: "Police", "Children's Social Care". */
+    aliases: z.array(z.string().min(1)).default([]),
     recipients: z.array(recipientSchema).default([]),
     /** More recipients from a CSV file beside agencies.yml (header name,email,role,team). */
     csv: z.string().min(1).optional(),
@@ -37,6 +39,7 @@ export type AgencyInput = z.infer<typeof agencySchema>;
 export interface Agency {
   id: string;
   name: string;
+  aliases: string[];
   recipients: RecipientInput[];
 }
 

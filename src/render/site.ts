@@ -1,5 +1,5 @@
 import MiniSearch from 'minisearch';
-import type { Config } from '../config/index.js';
+import { phrase, type Config, type Messages } from '../config/index.js';
 import { boardView, dateLabel, pageUrl, type Page } from './render.js';
 import type { Templates } from './templates.js';
 
@@ -16,7 +16,7 @@ export interface AgencyRef {
 }
 
 /** The archive page: every briefing, newest first, filterable by agency and theme, searchable offline. */
-export function renderArchive(all: readonly Page[], config: Config, templates: Templates, agencies: readonly AgencyRef[]): string {
+export function renderArchive(all: readonly Page[], config: Config, templates: Templates, agencies: readonly AgencyRef[], messages: Messages): string {
   const list = [...all].sort(newestFirst);
   const search = new MiniSearch(searchOptions);
   search.addAll(
@@ -31,16 +31,19 @@ export function renderArchive(all: readonly Page[], config: Config, templates: T
   );
   const used = new Set(list.flatMap((r) => (r.briefing.agencies === 'all' ? agencies.map((a) => a.id) : r.briefing.agencies)));
   return templates.archive({
-    ...boardView(config, './'),
+    ...boardView(config, './', messages),
     briefings: list.map((r) => ({
       ...r.briefing,
-      dateLabel: dateLabel(r.briefing.date),
+      dateLabel: dateLabel(r.briefing.date, config.language),
       agencyIds: r.briefing.agencies === 'all' ? 'all' : r.briefing.agencies.join(' '),
-      agencyLabel: r.briefing.agencies === 'all' ? 'all agencies' : r.agencyNames.join(', '),
+      agencyLabel: phrase(messages.briefing_for, { agencies: r.briefing.agencies === 'all' ? messages.every_agency : r.agencyNames.join(', ') }),
       tagList: r.briefing.tags.join('|'),
     })),
     agencies: agencies.filter((a) => used.has(a.id)),
     tags: [...new Set(list.flatMap((r) => r.briefing.tags))].sort(),
+    archiveDescription: phrase(messages.archive_description, { board: config.board.name }),
+    archiveIntro: phrase(messages.archive_intro, { short_name: config.board.short_name }),
+    briefingCount: phrase(messages.count, { n: list.length }),
     // Inside <script>, "</" would end the element early.
     searchIndex: JSON.stringify(search).replace(/<\//g, '<\\/'),
     searchOptions: JSON.stringify(searchOptions),
@@ -52,7 +55,7 @@ function atomDate(date: string | undefined, fallback: string): string {
   return `${date.length === 7 ? `${date}-01` : date}T00:00:00Z`;
 }
 
-export function renderFeed(all: readonly Page[], config: Config, templates: Templates, builtAt: Date): string {
+export function renderFeed(all: readonly Page[], config: Config, templates: Templates, builtAt: Date, messages: Messages): string {
   const list = [...all].sort(newestFirst);
   const now = builtAt.toISOString().replace(/\.\d+Z$/, 'Z');
   const entries = list.map((r) => ({
@@ -63,7 +66,7 @@ export function renderFeed(all: readonly Page[], config: Config, templates: Temp
     updated: atomDate(r.briefing.date, now),
   }));
   return templates.feed({
-    ...boardView(config, `${config.base_url}/`),
+    ...boardView(config, `${config.base_url}/`, messages),
     updated: entries.reduce((max, e) => (e.updated > max ? e.updated : max), entries[0]?.updated ?? now),
     briefings: entries,
   });

@@ -66,7 +66,8 @@ export async function compileTemplates(dir: string, board: Readonly<Record<strin
   const compileMjml = async (file: string): Promise<string> => {
     const { default: mjml2html } = await import('mjml');
     // MJML validates attribute values such as colours, so board-wide values go in before it compiles.
-    const source = read(file).replace(/\{\{(\w+)\}\}/g, (all, name: string) => board[name] ?? all);
+    const values: Record<string, string> = { ...board, ...(board.colour ? { wash: tint(board.colour) } : {}) };
+    const source = read(file).replace(/\{\{(\w+)\}\}/g, (all, name: string) => values[name] ?? all);
     try {
       mjmlCompiles++;
       return (await mjml2html(source, { validationLevel: 'strict', keepComments: false })).html;
@@ -90,4 +91,10 @@ export async function compileTemplates(dir: string, board: Readonly<Record<strin
       return mjmlCompiles;
     },
   };
+}
+
+/** The board's colour at 7% on white: a background that carries the brand and keeps text legible. */
+function tint(hex: string): string {
+  const mix = (i: number) => Math.round(255 - (255 - parseInt(hex.slice(i, i + 2), 16)) * 0.07).toString(16).padStart(2, '0');
+  return `#${mix(1)}${mix(3)}${mix(5)}`;
 }

@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { z } from 'zod';
+import { hasErrors, type Problem } from '../problem.js';
+import { parseYaml, validate } from '../yaml-source.js';
+import { normaliseAgency as normalise } from '../briefing/agencies.js';
+
+import { audiences } from '../briefing/schema.js';
+
+export type Audience = (typeof audiences)[number];
+
+const text = z.string().min(1);
+
+export const reviewKindSchema = z
+  .object({
+    name: text,
+    aliases: z.array(text).default([]),
+    audience: z.enum(audiences),
+    /** The lessons' heading; {review} is the review's name. */
+    lessons: text,
+    /** What the review is, with its statutory basis, in one sentence (Markdown). */
+    definition: text,
+  })
+  .strict();
+
+/** Every text briefcast writes itself: one file per language, messages/<language>.yml. */
+export const messagesSchema = z
+  .object({
+    banner_briefings: text,
+    skip_to_content: text,
+    view_online_question: text,
+    view_online: text,
+    view_online_text: text,
+    full_report_here: text,
+    full_report: text,
+    acknowledge: text,
+    acknowledge_text: text,
+    lessons: text,
+    lessons_from: text,
+    lesson_for: text,
+    briefing_for: text,
+    lesson_filter: text,
+    lesson_filter_all: text,
+    lesson_filter_count: text,
+    pdf: text,
+    themes: text,
+    email: text,
+    telephone: text,
+    sent_to: text,
+    why_received: text,
+    unsubscribe: text,
+    all_briefings: text,
+    atom_feed: text,
+    archive_title: text,
+    archive_heading: text,
+    archive_description: text,
+    archive_intro: text,
+    search: text,
+    agency: text,
+    all_agencies: text,
+    every_agency: text,
+    theme: text,
+    all_themes: text,
+    count: text,
+    count_of: text,
+    reminder_title: text,
+    reminder_label: text,
+    reminder_preview: text,
+    reminder_named: text,
+    reminder: text,
+    read_briefing: text,
+    intro: z.object({ children: text, adults: text, all: text }).strict(),
+    reviews: z.array(reviewKindSchema),
+  })
+  .strict();
+
+export type Messages = z.infer<typeof messagesSchema>;
+export type ReviewKind = z.infer<typeof reviewKindSchema>;
+
+const builtIn = resolve(import.meta.dirname, '..', '..', 'messages');
+
+function read(path: string, problems: Problem[]): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  const file = relative(process.cwd(), path) || path;
+  const source = parseYaml(file, readFileSync(path, 'utf8'));
+  problems.push(...source.problems);
+  if (hasErrors(source.problems)) return undefined;
+  const data = source.data;
+  return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The messages for `language`: briefcast's own en-GB file, then its file for the language if it
+ * has one, then the project's messages/<language>.yml, each over the one before; a phrase a
+ * translation leaves out stays in English. Reviews merge by name, so a board can add its own kind.
+ */
+export function loadMessages(projectRoot: string, language: string): { messages?: Messages; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const layers = [join(builtIn, 'en-GB.yml'), ...(language === 'en-GB' ? [] : [join(builtIn, `${language}.yml`)]), join(projectRoot, 'messages', `${language}.yml`)];
+  let merged: Record<string, unknown> = {};
+  for (const path of [...new Set(layers)]) {
+    const data = read(path, problems);
+    if (!data) continue;
+    const reviews = new Map(((merged.reviews as { name: string }[] | undefined) ?? []).map((r) => [r.name, r]));
+    for (const r of (Array.isArray(data.reviews) ? data.reviews : []) as { name: string }[]) reviews.set(r?.name, { ...reviews.get(r?.name), ...r });
+    merged = { ...merged, ...data, intro: { ...(merged.intro as object), ...(data.intro as object) }, reviews: [...reviews.values()] };
+  }
+  const file = relative(process.cwd(), layers.at(-1)!) || layers.at(-1)!;
+  const { value, problems: own } = validate(messagesSchema, { data: merged, problems: [], place: () => ({ line: 1, column: 1 }) }, file, merged);
+  return { messages: value, problems: [...problems, ...own] };
+}
+
+/** Fills {names} in a phrase. */
+export function phrase(words: string, values: Readonly<Record<string, string | number>>): string {
+  return words.replace(/\{(\w+)\}/g, (all, name: string) => (values[name] === undefined ? all : String(values[name])));
+}
+
+/** The kind of review a briefing's `type:` names, by name or alias ("SAR"), without case or punctuation. */
+export function findReviewKind(type: string, kinds: readonly ReviewKind[]): ReviewKind | undefined {
+  const t = normalise(type);
+  return kinds.find((k) => [k.name, ...k.aliases].some((n) => normalise(n) === t));
+}

@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Problem } from './problem.js';
+import type { Page } from './render/index.js';
+
+/** Debian's Chromium; CHROMIUM_PATH points elsewhere, and the build never downloads a browser. */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CHROMIUM_PATH || '/usr/bin/chromium';
+}
+
+export interface PdfSettings {
+  chromium: string;
+  /** The board's banner label: a "5 min briefing" should fit on two sides of A4. */
+  label: string;
+}
+
+/** Whether PDFs can be made; if not, the one warning the build gives. */
+export function pdfAvailable(settings: PdfSettings): Problem | undefined {
+  if (existsSync(settings.chromium)) return undefined;
+  return { code: 'WNOCHROMIUM', severity: 'warning', message: `no Chromium at ${settings.chromium}: the build made no PDFs (install the chromium package, or set CHROMIUM_PATH)` };
+}
+
+/** A page object in the PDF's own dictionary form: Chromium writes one per sheet side. */
+function countPages(pdf: Buffer): number {
+  return pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g)?.length ?? 0;
+}
+
+/** The previous build's PDF of this page, when the page has not changed since: printing it again would give the same. */
+function unchanged(previousWebDir: string | undefined, page: Page): string | undefined {
+  if (!previousWebDir) return undefined;
+  const folder = join(previousWebDir, page.briefing.slug);
+  try {
+    return existsSync(join(folder, 'briefing.pdf')) && readFileSync(join(folder, 'index.html'), 'utf8') === page.web ? join(folder, 'briefing.pdf') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Prints each built web page (dist/web/<slug>/index.html) to dist/web/<slug>/briefing.pdf with
+ * the page's print stylesheet: A4, tagged, links kept. One browser for the whole build, started
+ * only if a page changed since `previousWebDir` was built: an unchanged page keeps its PDF.
+ * Returns warnings: a short briefing that runs over two sides, or a browser that would not start.
+ */
+export async function writePdfs(webDir: string, rendered: readonly Page[], settings: PdfSettings, previousWebDir?: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const check = (r: Page, pdf: Buffer) => {
+    const pages = countPages(pdf);
+    const label = r.briefing.format ?? settings.label;
+    const minutes = Number(/(\d+)\s*min/i.exec(label)?.[1] ?? NaN);
+    if (minutes <= 5 && pages > 2) {
+      problems.push({ code: 'WPDFPAGES', severity: 'warning', file: r.briefing.file, line: 1, column: 1, message: `briefing.pdf runs to ${pages} pages: a "${label}" should fit on two sides of A4 (shorten the story or the lessons)` });
+    }
+  };
+  const toPrint: Page[] = [];
+  for (const r of rendered) {
+    const kept = unchanged(previousWebDir, r);
+    if (!kept) {
+      toPrint.push(r);
+      continue;
+    }
+    const target = join(webDir, r.briefing.slug, 'briefing.pdf');
+    await copyFile(kept, target);
+    check(r, readFileSync(target));
+  }
+  if (toPrint.length === 0) return problems;
+  const { chromium } = await import('playwright-core');
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: settings.chromium,
+      // The build machine may have no network and no display: Chromium must not try either.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  } catch (error) {
+    return [...problems, { code: 'WNOCHROMIUM', severity: 'warning', message: `Chromium at ${settings.chromium} did not start, so the build made no PDFs: ${(error as Error).message.split('\n')[0]}` }];
+  }
+  try {
+    const page = await browser.newPage();
+    // Only the built site is read; a remote image must not hold the build up.
+    await page.route(/^(?!file:)/, (route) => route.abort());
+    for (const r of toPrint) {
+      const folder = join(webDir, r.briefing.slug);
+      let pdf: Buffer;
+      try {
+        await page.goto(pathToFileURL(join(folder, 'index.html')).href, { waitUntil: 'load' });
+        pdf = await page.pdf({ path: join(folder, 'briefing.pdf'), format: 'A4', printBackground: true, preferCSSPageSize: true, tagged: true, outline: true });
+      } catch (error) {
+        // One briefing that will not print does not stop the board's site from building.
+        problems.push({ code: 'WPDF', severity: 'warning', file: r.briefing.file, line: 1, column: 1, message: `briefing.pdf was not made: ${(error as Error).message.split('\n')[0]}` });
+        continue;
+      }
+      check(r, pdf);
+    }
+  } finally {
+    await browser.close();
+  }
+  return problems;
+}

@@ -1,0 +1,50 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../src/build.js';
+import { configure, tempProject } from './helpers.js';
+
+describe('every built-in phrase comes from the messages file of the language', () => {
+  it('a board adds Welsh with messages/cy.yml and language: cy, without touching a template', async () => {
+    const dir = tempProject();
+    configure(dir, { language: 'cy' });
+    mkdirSync(join(dir, 'messages'));
+    writeFileSync(join(dir, 'messages', 'cy.yml'), 'full_report: Darllenwch yr adroddiad llawn\nview_online: Gweld yr e-bost hwn mewn tudalen we\nlessons_from: Gwersi o {review}\n');
+    const result = await build({ root: dir, chromium: false });
+    expect(result.problems).toEqual([]);
+    const web = readFileSync(join(dir, 'dist', 'web', 'children-p', 'index.html'), 'utf8');
+    const email = readFileSync(join(dir, 'dist', 'email', 'children-p.html'), 'utf8');
+    expect(web).toContain('<html lang="cy">');
+    expect(web).toContain('Darllenwch yr adroddiad llawn');
+    expect(web).not.toContain('Read the full report');
+    expect(email).toContain('Gweld yr e-bost hwn mewn tudalen we');
+    // The review kind's own heading wins over the general one; a phrase left out stays in English.
+    expect(web).toContain('Lessons from Children P');
+    expect(web).toContain('Skip to content');
+    expect(web).toMatch(/<time datetime="2016-03">Mawrth 2016<\/time>/);
+  });
+
+  it('a misspelt phrase name in a translation is a warning that names it', async () => {
+    const dir = tempProject();
+    mkdirSync(join(dir, 'messages'));
+    writeFileSync(join(dir, 'messages', 'en-GB.yml'), 'full_reprot: Read it all\n');
+    const result = await build({ root: dir, chromium: false });
+    expect(result.ok).toBe(true);
+    expect(result.problems.map((p) => p.message)).toEqual(['full_reprot: unknown key, ignored (did you mean "full_report"?)']);
+  });
+});
+
+describe('phrases with a reader in them', () => {
+  it('the email says whom it was sent to, and the reminder greets the reader by name', async () => {
+    const { fill } = await import('../src/render/index.js');
+    const { openProject, loadProjectBriefings, renderAll } = await import('../src/build.js');
+    const { project } = await openProject({ root: tempProject() });
+    const r = renderAll(project!, loadProjectBriefings(project!).briefings)[0]!;
+    const values = { ...Object.fromEntries(r.links.map((l) => [`link-${l.n}`, l.url])), web: 'https://w', unsubscribe: 'https://u', ack: 'https://a', pixel: 'https://p', name: 'Jo Bloggs' };
+    const variant = { ack: true, pixel: true, recipient: true };
+    expect(fill(r.emailFor(['police'], variant).text, values)).toContain('Sent to Jo Bloggs. You receive lscb briefings');
+    const reminder = r.reminder(variant, '1 March 2016');
+    expect(fill(reminder.html, values)).toContain('Jo Bloggs, we sent you this briefing on 1 March 2016.');
+    expect(fill(r.reminder({ ...variant, recipient: false }, '1 March 2016').text, values)).toContain('We sent you this briefing on 1 March 2016.');
+  });
+});
