@@ -6,7 +6,7 @@ import type { Campaign, Store } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { createComposer, senderOf } from './compose.js';
 import { runCampaign, type Outcome, type Progress } from './loop.js';
-import { isLate, parseAfter, planCampaign, plannedContent, planReminder, type Source } from './plan.js';
+import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planReminder, type Source } from './plan.js';
 import type { Transport } from './transport.js';
 
 /** What the user asked `send` to do. */
@@ -130,7 +130,14 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
     `  ${plan.recipients.length} recipients in ${n} agenc${n === 1 ? 'y' : 'ies'} (${plan.agencies.join(', ')}), ${plan.suppressed} suppressed`,
   ];
   if (plan.sendBy) summary.push(`  to be sent by ${plan.sendBy}`);
-  const content = plannedContent(src, { tracked: config.tracking !== 'off' });
+  if (rendered.briefing.lessons.some((l) => l.agencies?.length)) {
+    // Who gets which lessons, said before anything goes: a person on two lists gets both lists' lessons.
+    for (const id of plan.agencies) {
+      const people = plan.recipients.filter((r) => r.agencies.includes(id)).length;
+      summary.push(`  ${id}: ${people} ${people === 1 ? 'person receives' : 'people receive'} ${rendered.lessonsFor([id]).length} of ${rendered.briefing.lessons.length} lessons`);
+    }
+  }
+  const content = plannedContents(src, { tracked: config.tracking !== 'off' }, plan.recipients.map((r) => r.agencies));
   return {
     prepared: {
       summary,
@@ -149,7 +156,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
           send_by: plan.sendBy,
           recipients: plan.recipients,
           links: rendered.links,
-          content: [content],
+          content,
         }),
     },
     problems: [],

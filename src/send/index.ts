@@ -1,5 +1,5 @@
 export { createComposer, senderOf, type Composer, type Addressee, type Sender } from './compose.js';
 export { runCampaign, backoff, type Outcome, type Progress, type RetryPolicy } from './loop.js';
-export { planCampaign, planReminder, plannedContent, parseAfter, isLate, type Plan, type ReminderPlan, type SendRequest, type Source } from './plan.js';
+export { planCampaign, planReminder, plannedContent, plannedContents, parseAfter, isLate, type Plan, type ReminderPlan, type SendRequest, type Source } from './plan.js';
 export { prepareSend, runSend, sendProof, nextStep, senderId, type SendIntent, type Prepared, type Planned, type RunSend } from './campaign.js';
 export { classify, outboxTransport, parseSmtpUrl, smtpTransport, SendFailure, type FailureKind, type Transport, type OutgoingMessage } from './transport.js';

@@ -26,6 +26,27 @@ export function plannedContent(source: Source, how: { tracked: boolean; reminder
   return { agencies: '*', subject: prefix + rendered.briefing.title, html: email.html, text: email.text, web_url: source.webUrl, tracked: how.tracked };
 }
 
+/**
+ * A briefing's content for each agency set among its recipients, when some lessons are for some
+ * agencies only: each reader gets the lessons for everyone and those for their own lists,
+ * numbered for them. Rendered once per distinct set, never per reader; '*' (every lesson,
+ * labelled) stays as the content for any other set.
+ */
+export function plannedContents(source: Source, how: { tracked: boolean }, agencySets: Iterable<readonly string[]>): CampaignContent[] {
+  const all = plannedContent(source, how);
+  if (!source.rendered.briefing.lessons.some((l) => l.agencies?.length)) return [all];
+  const variant = { ack: how.tracked, pixel: how.tracked, recipient: true };
+  const sets = new Map<string, readonly string[]>();
+  for (const set of agencySets) sets.set(set.join(' '), set);
+  return [
+    all,
+    ...[...sets].map(([key, set]) => {
+      const email = source.rendered.emailFor(set, variant);
+      return { ...all, agencies: key, html: email.html, text: email.text };
+    }),
+  ];
+}
+
 export interface SendRequest {
   /** --agency: only these agencies' recipients. */
   agencies?: string[];
