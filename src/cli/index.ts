@@ -11,6 +11,7 @@ const serve = () => import('./serve.js');
 const reports = () => import('./report.js');
 const campaigns = () => import('./campaigns.js');
 const preview = () => import('./preview.js');
+const bounces = () => import('./bounces.js');
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -151,6 +152,12 @@ program
   .option('--after <duration>', 'with --remind: only those who received it this long ago (14d, 36h)', '14d')
   .option('--worker', 'with --resume: one of several senders draining an existing campaign (shared DATABASE_URL)')
   .action(async (slug, options) => (await send()).sendCommand(slug, options));
+
+program
+  .command('bounces')
+  .description('record bounces against their deliveries: from .eml files, a Maildir, or the BOUNCE_IMAP_URL mailbox')
+  .argument('[paths...]', '.eml files or a Maildir folder (default: the mailbox at BOUNCE_IMAP_URL)')
+  .action(async (paths: string[]) => (await bounces()).bouncesCommand(paths));
 
 program
   .command('campaigns')

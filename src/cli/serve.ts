@@ -28,12 +28,13 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const configured = config.dashboard_password ?? process.env.BRIEFCAST_DASHBOARD_PASSWORD;
   // With no password set, a key derived from the secret: stable across restarts, printed below.
   const dashboardKey = configured ?? createHmac('sha256', secret).update('dashboard').digest('base64url').slice(0, 22);
+  const tokens = createTokens(secret);
   const agencyNames = new Map(project.agencies.map((a) => [a.id, a.name]));
   const track = createTrackServer({
     webRoot,
     config,
     store,
-    tokens: createTokens(secret),
+    tokens,
     dashboard: createDashboard(store, config, agencyNames),
     dashboardKey,
     trustProxy: process.env.BRIEFCAST_TRUST_PROXY === '1',
@@ -42,6 +43,9 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));
     track.server.listen(options.port, options.host, () => ready());
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, 'ELISTEN'));
+  const stopPolling =
+    config.bounces.poll && process.env.BOUNCE_IMAP_URL ? (await import('./bounces.js')).pollBounces(store, tokens, config, config.bounces.poll) : () => undefined;
+  if (config.bounces.poll && !process.env.BOUNCE_IMAP_URL) console.error('briefcast: warning: bounces.poll is set but BOUNCE_IMAP_URL is not: bounces are not read');
   const shown = options.host === '127.0.0.1' ? 'localhost' : options.host;
   console.log(`serving ${webRoot} on http://${shown}:${options.port}/ (Ctrl-C to stop)`);
   console.log(`dashboard: http://${shown}:${options.port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
@@ -49,6 +53,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const stop = async () => {
     if (stopping) process.exit(1);
     stopping = true;
+    stopPolling();
     await track.close();
     await store.close();
     process.exit(0);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { escapeHtml, fill, pageUrl, type Rendered } from '../render/index.js';
-import type { Tokens } from '../tokens/index.js';
+import { returnAddress, type Tokens } from '../tokens/index.js';
 import type { OutgoingMessage } from './transport.js';
 
 export interface Addressee {
@@ -41,6 +41,7 @@ export function createComposer({ config, rendered, campaign, tokens, subjectPref
   const email = reminderOf ? rendered.reminder(variant, reminderOf) : rendered.email(variant);
   if (reminderOf) subjectPrefix ||= 'Reminder: ';
   const domain = senderDomain(config);
+  const bounceDomain = config.send.bounce_domain ?? domain;
   const from = { name: config.sender?.name ?? config.board.name, address: config.sender?.email ?? config.board.email };
   const listId = `${config.board.short_name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.briefings.${domain}`;
   const mailtoUnsubscribe = `mailto:${config.board.email}?subject=Unsubscribe%20from%20briefings`;
@@ -71,6 +72,8 @@ export function createComposer({ config, rendered, campaign, tokens, subjectPref
       // The same recipient of the same campaign always gets the same Message-ID, so a message
       // re-sent after a crash is recognisable as the same one.
       messageId: `<${campaign ?? 'proof'}.${id}@${domain}>`,
+      // VERP: a bounce comes back to an address that names its delivery, whatever the report says.
+      envelope: token ? { from: returnAddress(token, bounceDomain), to: to.email } : undefined,
       list: { id: { url: listId, comment: `${config.board.short_name} briefings` } },
       // One header with both addresses (RFC 2369); the https one takes a one-click POST (RFC 8058).
       headers: token

@@ -1,4 +1,4 @@
-import type { ClaimOptions, Acknowledgement, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
+import type { BounceKind, ClaimOptions, Acknowledgement, NewBounce, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
 
 /**
  * The database behind a small interface, so the send loop and the tracker never see SQL and
@@ -32,6 +32,12 @@ export interface Store {
   delivery(id: number): Promise<Delivery | undefined>;
   /** Every delivery of a campaign, streamed. */
   deliveries(campaignId: number): AsyncIterable<Delivery>;
+  /** The delivery a sent message's Message-ID belongs to: for bounces that lost their return address. */
+  deliveryByMessageId(messageId: string): Promise<Delivery | undefined>;
+  /** Records a bounce against its delivery; false when this bounce was already recorded. */
+  recordBounce(bounce: NewBounce): Promise<boolean>;
+  /** The address's `n` latest sent deliveries, newest first: each one's latest bounce kind, or null. */
+  recentBounces(email: string, n: number): Promise<(BounceKind | null)[]>;
   suppress(email: string, reason: Suppression['reason'], detail?: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
   suppressions(): Promise<Suppression[]>;
