@@ -138,7 +138,7 @@ function loopSettings(config: Config, ratePerSecond: number) {
   };
 }
 
-function transportFor(root: string, campaignId: number | string, settings: { connections: number; rate_per_second: number }): Transport {
+function transportFor(root: string, campaignId: number | string, settings: Config['send']): Transport {
   const url = process.env.SMTP_URL;
   return url ? smtpTransport(url, settings) : outboxTransport(join(root, 'outbox', String(campaignId)));
 }
@@ -199,6 +199,8 @@ export async function sendCommand(target: string, options: SendOptions): Promise
       return;
     }
     if (prepared.isNew) console.log(`  through ${via}, at most ${config.send.rate_per_second}/s`);
+    if (!options.dryRun && process.env.SMTP_URL && new URL(config.base_url).protocol === 'http:')
+      console.error(`briefcast: warning: base_url ${config.base_url} is http://: mailbox providers offer one-click unsubscribe only for https (RFC 8058)`);
     if (!options.yes && !options.dryRun) {
       if (!process.stdin.isTTY) fail('not asking for confirmation: input is not a terminal; add --yes to send', 'ENOTTY');
       if (!(await confirm('Send now?'))) {

@@ -64,6 +64,17 @@ export const configSchema = z
         folder: z.string().min(1).default('Processed'),
       })
       .prefault({}),
+    /** DKIM signing (nodemailer's own): the key from BRIEFCAST_DKIM_KEY, or private_key_file beside briefcast.yml. */
+    dkim: z
+      .object({
+        domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'expected a domain like "example.org"'),
+        selector: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i, 'expected a selector like "briefcast2026"'),
+        private_key_file: z.string().min(1).optional(),
+        /** Filled in when loaded, from BRIEFCAST_DKIM_KEY or private_key_file; never write a key here. */
+        private_key: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     tracking: z.enum(['individual', 'aggregate', 'off']).default('individual'),
     retention_days: z.number().int().positive().default(365),
     dashboard_password: z.string().min(8).optional(),

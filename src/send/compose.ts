@@ -74,6 +74,8 @@ export function createComposer({ config, rendered, campaign, tokens, subjectPref
       messageId: `<${campaign ?? 'proof'}.${id}@${domain}>`,
       // VERP: a bounce comes back to an address that names its delivery, whatever the report says.
       envelope: token ? { from: returnAddress(token, bounceDomain), to: to.email } : undefined,
+      // The default header list covers List-Unsubscribe-Post, which RFC 8058 requires to be signed.
+      dkim: config.dkim?.private_key ? { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.private_key } : undefined,
       list: { id: { url: listId, comment: `${config.board.short_name} briefings` } },
       // One header with both addresses (RFC 2369); the https one takes a one-click POST (RFC 8058).
       headers: token
