@@ -153,9 +153,10 @@ for (const [name, open] of adapters) {
       writeFileSync(join(dir, 'new', '1.bounce'), fixture('postfix.eml', deliveries[0]!.values));
       writeFileSync(join(dir, 'new', '2.oof'), fixture('out-of-office.eml', deliveries[0]!.values));
       writeFileSync(join(dir, 'new', '3.reply'), 'From: someone@agency.example\nSubject: please call me\nMessage-ID: <r@agency.example>\n\nCan we talk?\n');
+      writeFileSync(join(dir, 'new', '4.huge'), Buffer.concat([fixture('postfix.eml', deliveries[0]!.values), Buffer.alloc(11 * 1024 * 1024, 'x')]));
       const results = await readBounces(maildir(dir), store, tokens, settings);
-      expect(results.map((r) => r.outcome)).toEqual(['recorded', 'ignored', 'not-a-bounce']);
-      expect(readdirSync(join(dir, 'new'))).toEqual(['3.reply']);
+      expect(results.map((r) => r.outcome)).toEqual(['recorded', 'ignored', 'not-a-bounce', 'not-a-bounce']);
+      expect(readdirSync(join(dir, 'new')).sort()).toEqual(['3.reply', '4.huge']);
       expect(readdirSync(join(dir, 'cur')).sort()).toEqual(['1.bounce:2,S', '2.oof:2,S']);
       expect((await store.engagement(campaign.id))[0]!.state).toBe('bounced');
     });

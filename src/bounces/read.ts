@@ -6,6 +6,9 @@ import type { BounceSource } from './sources.js';
 
 export type ReadResult = Outcome & { name: string };
 
+/** Bounces are small; anything bigger is left for a person instead of parsed. */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
 /**
  * Reads every waiting message of a source and records it. A message is filed away only after
  * its outcome is in the store, and only when nothing is left in it for a person to read.
@@ -13,7 +16,10 @@ export type ReadResult = Outcome & { name: string };
 export async function readBounces(source: BounceSource, store: Store, tokens: Tokens, settings: BounceSettings, each?: (result: ReadResult) => void): Promise<ReadResult[]> {
   const results: ReadResult[] = [];
   for await (const waiting of source.messages()) {
-    const outcome = await recordIncoming(store, tokens, await parseIncoming(waiting.raw), settings);
+    const outcome: Outcome =
+      waiting.raw.length > MAX_MESSAGE_BYTES
+        ? { outcome: 'not-a-bounce', reason: `${Math.round(waiting.raw.length / 1048576)} MB is too large for a bounce` }
+        : await recordIncoming(store, tokens, await parseIncoming(waiting.raw), settings);
     if (outcome.outcome === 'recorded' || outcome.outcome === 'duplicate' || outcome.outcome === 'ignored') await waiting.done();
     const result = { ...outcome, name: waiting.name };
     results.push(result);
