@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { maildir, parseIncoming, readBounces, recordIncoming, statusBlocks } from '../src/bounces/index.js';
+import { imapMailbox, maildir, parseIncoming, readBounces, recordIncoming, statusBlocks } from '../src/bounces/index.js';
 import { campaignReport } from '../src/report/index.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../src/store/index.js';
 import { createTokens, returnAddress } from '../src/tokens/index.js';
+import { ImapFlow } from 'imapflow';
 import { cli, tempProject } from './helpers.js';
+import { dovecotAvailable, startDovecot } from './postfix.js';
 import { freshPgUrl, pgReachable } from './pg.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'bounces');
@@ -204,4 +206,39 @@ it('--help loads neither the IMAP client nor the mail parser', async () => {
   const loaded = readFileSync(log, 'utf8');
   expect(loaded).toContain('commander');
   expect(loaded).not.toMatch(/imapflow|mailparser/);
+});
+
+describe('bounces from an IMAP mailbox (a Dovecot of our own on loopback)', () => {
+  const available = dovecotAvailable();
+  it.skipIf(!available)('reads every message, moves what it dealt with to the folder, and leaves the rest unread in the inbox', async () => {
+    const dovecot = await startDovecot('imap-test-password');
+    const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'briefcast-imap-')), 'b.db'));
+    try {
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email: 'gone@agency.example', name: 'Gone', agencies: ['police'] }] });
+      const [d] = await store.claimDue(c.id, Date.now(), 1);
+      await store.markSent(d!.id, '250 Ok', '<1.1@example.org>');
+      const values = { RETURN: returnAddress(tokens.sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: 'gone@agency.example', MESSAGE_ID: '<1.1@example.org>' };
+      const client = new ImapFlow({ host: '127.0.0.1', port: Number(new URL(dovecot.url).port), secure: false, auth: { user: 'bounces', pass: 'imap-test-password' }, logger: false });
+      await client.connect();
+      await client.append('INBOX', fixture('postfix.eml', values));
+      await client.append('INBOX', fixture('out-of-office.eml', values));
+      await client.append('INBOX', 'From: someone@agency.example\r\nSubject: please call me\r\nMessage-ID: <r@agency.example>\r\n\r\nCan we talk?\r\n');
+
+      const source = await imapMailbox({ url: dovecot.url, folder: 'Processed' });
+      const results = await readBounces(source, store, tokens, settings).finally(() => source.close());
+      expect(results.map((r) => [r.name, r.outcome])).toEqual([
+        ['INBOX uid 1', 'recorded'],
+        ['INBOX uid 2', 'ignored'],
+        ['INBOX uid 3', 'not-a-bounce'],
+      ]);
+      expect(await store.isSuppressed('gone@agency.example')).toBe(true);
+      const left = await client.status('INBOX', { messages: true, unseen: true });
+      expect(left).toMatchObject({ messages: 1, unseen: 1 });
+      expect(await client.status('Processed', { messages: true })).toMatchObject({ messages: 2 });
+      await client.logout();
+    } finally {
+      await store.close();
+      dovecot.stop();
+    }
+  });
 });

@@ -25,8 +25,9 @@ export interface Postfix {
 const isRoot = process.getuid?.() === 0;
 
 /** Postfix's master must start as root: as root, or through sudo without a password. */
-function privileged(command: string, args: string[]): string {
-  return execFileSync(isRoot ? command : 'sudo', isRoot ? args : ['-n', command, ...args], { stdio: 'pipe' }).toString();
+function privileged(command: string, args: string[], daemon = false): string {
+  // A daemon keeps whatever pipes it was given: give it none, or this would wait for it to end.
+  return execFileSync(isRoot ? command : 'sudo', isRoot ? args : ['-n', command, ...args], { stdio: daemon ? 'ignore' : 'pipe' })?.toString() ?? '';
 }
 
 /** Whether Postfix is installed and can be started. In CI it must be: there, its absence fails instead of skipping. */
@@ -52,6 +53,22 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((ok) => server.close(() => ok()));
   return port;
+}
+
+/** Waits (generously) until a server answers on the port; else gives up with what `failed` says. */
+async function waitForPort(port: number, failed: () => string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const up = await new Promise<boolean>((done) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        done(true);
+      });
+      s.on('error', () => done(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(failed());
 }
 
 const SERVICES = `
@@ -139,23 +156,11 @@ biff = no
   const postfix = (...args: string[]) => privileged('/usr/sbin/postfix', ['-c', etc, ...args]);
   postfix('check');
   postfix('start');
-  // Up when it answers on its port.
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((done) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        done(true);
-      });
-      s.on('error', () => done(false));
-    });
-    if (up) break;
-    if (i > 300) {
-      const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : 'no log';
-      postfix('stop');
-      throw new Error(`Postfix did not start:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPort(port, () => {
+    const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : 'no log';
+    postfix('stop');
+    return `Postfix did not start:\n${log}`;
+  });
   const maildir = (address: string) => {
     const [local, domain] = address.split('@') as [string, string];
     return domain === 'board.test' ? join(mail, 'board.test', 'catchall') : join(mail, domain, local);
@@ -178,4 +183,85 @@ biff = no
       }
     },
   };
+}
+
+export interface Dovecot {
+  /** BOUNCE_IMAP_URL for the user "bounces". */
+  url: string;
+  /** The Maildir behind that user's INBOX (folders are .<name> inside it). */
+  maildir: string;
+  log(): string;
+  stop(): void;
+}
+
+/** Whether Dovecot's IMAP server is installed and can be started; in CI it must be. */
+export function dovecotAvailable(): boolean {
+  if (!existsSync('/usr/sbin/dovecot')) {
+    if (process.env.CI) throw new Error('Dovecot is not installed in CI: .ci/run installs dovecot-imapd');
+    console.warn('IMAP tests skipped: no /usr/sbin/dovecot (.ci/run installs dovecot-imapd)');
+    return false;
+  }
+  return postfixAvailable();
+}
+
+/** A Dovecot of our own on loopback, plain IMAP, one password for every user, Maildirs in a temp folder. */
+export async function startDovecot(password: string): Promise<Dovecot> {
+  const dir = mkdtempSync(join(tmpdir(), 'briefcast-dovecot-'));
+  chmodSync(dir, 0o755);
+  const owner = isRoot ? 65534 : process.getuid!();
+  const group = isRoot ? 65534 : process.getgid!();
+  for (const d of ['mail', 'home']) {
+    mkdirSync(join(dir, d));
+    if (isRoot) chownSync(join(dir, d), owner, group);
+  }
+  const port = await freePort();
+  const conf = join(dir, 'dovecot.conf');
+  writeFileSync(
+    conf,
+    `protocols = imap
+listen = 127.0.0.1
+base_dir = ${join(dir, 'run')}
+state_dir = ${join(dir, 'state')}
+log_path = ${join(dir, 'dovecot.log')}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:${join(dir, 'mail')}/%u
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+passdb {
+  driver = static
+  args = password=${password}
+}
+userdb {
+  driver = static
+  args = uid=${owner} gid=${group} home=${join(dir, 'home')}/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+`,
+  );
+  privileged('/usr/sbin/dovecot', ['-c', conf], true);
+  const log = () => (existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : '');
+  const stop = () => {
+    try {
+      privileged('/usr/sbin/dovecot', ['-c', conf, 'stop']);
+    } finally {
+      privileged('rm', ['-rf', dir]);
+    }
+  };
+  await waitForPort(port, () => {
+    const text = log();
+    stop();
+    return `Dovecot did not start:\n${text}`;
+  });
+  return { url: `imap://bounces:${password}@127.0.0.1:${port}/INBOX`, maildir: join(dir, 'mail', 'bounces'), log, stop };
 }
