@@ -58,6 +58,25 @@ it('signs with DKIM from the configured key, List-Unsubscribe and List-Unsubscri
   expect(forged.dkim.results[0]!.status.result).toBe('fail');
 });
 
+it('the message: the pixel inside a cell, the preheader hidden without a text colour, a colour scheme for dark mode', async () => {
+  const { compose } = await composer();
+  const outbox = outboxTransport(join(dir, 'outbox', 'message'));
+  const result = await outbox.send(compose({ id: 41, seq: 1, email: 'reader@agency.example', name: 'Reader' }));
+  const html = (await simpleParser(readFileSync(result.response.replace(/^250 written /, '')))).html as string;
+  const pixel = html.indexOf('/o/');
+  expect(pixel).toBeGreaterThan(0);
+  // Inside a <td> that is still open (not directly in a <table> or <tr>).
+  const before = html.slice(0, pixel);
+  expect(before.lastIndexOf('<td')).toBeGreaterThan(before.lastIndexOf('</td>'));
+  expect(before.slice(before.lastIndexOf('<td')).match(/<\/?(table|tr|tbody)\b/)).toBeNull();
+  const preheader = /<div style="(display:none;[^"]*)" aria-hidden="true">([^<]*)<\/div>/.exec(html);
+  expect(preheader![2]).not.toBe('');
+  expect(preheader![1]).not.toMatch(/color/);
+  expect(html).toContain('<meta name="color-scheme" content="light dark" />');
+  expect(html).toMatch(/@media \(prefers-color-scheme: dark\)/);
+  expect(html).toMatch(/class="banner"/);
+});
+
 it('a missing or broken key file is an error at its place in briefcast.yml; none at all warns that mail goes unsigned', () => {
   const path = join(dir, 'briefcast.yml');
   const text = readFileSync(path, 'utf8');
