@@ -8,6 +8,8 @@ import { campaignReport } from '../src/report/index.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../src/store/index.js';
 import { createTokens, returnAddress } from '../src/tokens/index.js';
 import { ImapFlow } from 'imapflow';
+import { pollBounces } from '../src/cli/bounces.js';
+import { loadConfig } from '../src/config/index.js';
 import { cli, tempProject } from './helpers.js';
 import { dovecotAvailable, startDovecot } from './postfix.js';
 import { freshPgUrl, pgReachable } from './pg.js';
@@ -237,6 +239,30 @@ describe('bounces from an IMAP mailbox (a Dovecot of our own on loopback)', () =
       expect(await client.status('Processed', { messages: true })).toMatchObject({ messages: 2 });
       await client.logout();
     } finally {
+      await store.close();
+      dovecot.stop();
+    }
+  });
+
+  it.skipIf(!available)("serve's poll (bounces.poll) reads the mailbox as soon as it starts and records what it finds", async () => {
+    const dovecot = await startDovecot('imap-test-password');
+    const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'briefcast-poll-')), 'b.db'));
+    const { config } = loadConfig(join(import.meta.dirname, '..', 'briefcast.yml'));
+    let stop = () => undefined as void;
+    try {
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email: 'gone@agency.example', name: 'Gone', agencies: ['police'] }] });
+      const [d] = await store.claimDue(c.id, Date.now(), 1);
+      await store.markSent(d!.id, '250 Ok', '<1.1@example.org>');
+      const client = new ImapFlow({ host: '127.0.0.1', port: Number(new URL(dovecot.url).port), secure: false, auth: { user: 'bounces', pass: 'imap-test-password' }, logger: false });
+      await client.connect();
+      await client.append('INBOX', fixture('postfix.eml', { RETURN: returnAddress(tokens.sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: 'gone@agency.example', MESSAGE_ID: '<1.1@example.org>' }));
+      await client.logout();
+      stop = pollBounces(store, tokens, config!, 5, { BOUNCE_IMAP_URL: dovecot.url });
+      for (let i = 0; i < 300 && !(await store.isSuppressed('gone@agency.example')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await store.isSuppressed('gone@agency.example')).toBe(true);
+      expect((await store.engagement(c.id))[0]!.state).toBe('bounced');
+    } finally {
+      stop();
       await store.close();
       dovecot.stop();
     }
