@@ -268,3 +268,19 @@ describe('bounces from an IMAP mailbox (a Dovecot of our own on loopback)', () =
     }
   });
 });
+
+it('hostile input: random bytes, a megabyte-long address header and a report with no fields are read without a throw or a stall', async () => {
+  const fc = await import('fast-check');
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), async (bytes) => {
+      const incoming = await parseIncoming(Buffer.from(bytes));
+      expect(['bounce', 'auto-reply', 'other']).toContain(incoming.type);
+    }),
+    { numRuns: 200 },
+  );
+  const started = process.hrtime.bigint();
+  const long = await parseIncoming(`To: ${'a'.repeat(1_000_000)}\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nAction: failed\r\n--B--\r\n`);
+  // Bounded generously: quadratic scanning of that header would take minutes, not seconds.
+  expect(Number(process.hrtime.bigint() - started) / 1e9).toBeLessThan(30);
+  expect(long).toMatchObject({ type: 'bounce', reports: [], addressedTo: [] });
+});

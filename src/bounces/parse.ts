@@ -86,7 +86,8 @@ function addressesIn(mail: ParsedMail): string[] {
   const out: string[] = [];
   for (const name of DELIVERY_HEADERS) {
     for (const line of mail.headerLines.filter((h) => h.key === name)) {
-      for (const m of line.line.matchAll(/[^\s<>,"':;]+@[^\s<>,"';]+/g)) out.push(m[0]);
+      // Real address headers are short; a hostile megabyte-long one would make the scan quadratic.
+      for (const m of line.line.slice(0, 2000).matchAll(/[^\s<>,"':;]{1,200}@[^\s<>,"';]{1,255}/g)) out.push(m[0]);
     }
   }
   return out;

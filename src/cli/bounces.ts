@@ -30,7 +30,12 @@ async function openSources(paths: string[], config: Config, env: NodeJS.ProcessE
   return sources;
 }
 
+/** A bounce's words come from strangers: no control characters reach the terminal. */
 function line(r: ReadResult): string {
+  return describe(r).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+function describe(r: ReadResult): string {
   switch (r.outcome) {
     case 'recorded':
       return `bounced    ${r.email} (campaign ${r.campaign}): ${r.kind}, ${r.reason}${r.suppressed ? '; address suppressed' : ''}`;
