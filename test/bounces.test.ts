@@ -23,6 +23,14 @@ function fixture(name: string, values: Record<string, string>): Buffer {
   return Buffer.from(readFileSync(join(fixtures, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? `{{${k}}}`));
 }
 
+/** A campaign of one, its message accepted by the relay: the delivery and the placeholders its bounce fills. */
+async function sentOne(store: Store, email: string, secretTokens = tokens) {
+  const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email, name: 'Gone', agencies: ['police'] }] });
+  const [d] = await store.claimDue(c.id, Date.now(), 1);
+  await store.markSent(d!.id, '250 Ok', `<${c.id}.1@example.org>`);
+  return { campaign: c, delivery: d!, values: { RETURN: returnAddress(secretTokens.sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: email, MESSAGE_ID: `<${c.id}.1@example.org>` } };
+}
+
 const adapters: [string, () => Promise<{ store: Store; drop(): Promise<void> }>][] = [
   ['SQLite', async () => ({ store: await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'briefcast-bounces-')), 'b.db')), drop: async () => undefined })],
   [
@@ -99,12 +107,7 @@ for (const [name, open] of adapters) {
       const email = 'full@agency.example';
       const { store } = await sent(['someone@agency.example']);
       const campaigns = [];
-      for (let i = 0; i < 3; i++) {
-        const c = await store.createCampaign({ slug: `s${i}`, title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email, name: 'Full', agencies: ['police'] }] });
-        const [d] = await store.claimDue(c.id, Date.now(), 1);
-        await store.markSent(d!.id, '250 Ok', `<full.${c.id}@example.org>`);
-        campaigns.push({ RETURN: returnAddress(tokens.sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: email, MESSAGE_ID: `<full.${c.id}@example.org>` });
-      }
+      for (let i = 0; i < 3; i++) campaigns.push((await sentOne(store, email)).values);
       const results = [];
       for (const [i, values] of campaigns.entries()) results.push(await record(store, fixture('mailbox-full.eml', { ...values, SOURCE: `full-${i}` })));
       expect(results.map((r) => r.outcome === 'recorded' && [r.kind, r.status, r.suppressed])).toEqual([
@@ -119,12 +122,7 @@ for (const [name, open] of adapters) {
       const { store } = await sent(['x@agency.example']);
       const email = 'full@agency.example';
       const mail = [];
-      for (let i = 0; i < 3; i++) {
-        const c = await store.createCampaign({ slug: `s${i}`, title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email, name: 'Full', agencies: ['police'] }] });
-        const [d] = await store.claimDue(c.id, Date.now() + i, 1);
-        await store.markSent(d!.id, '250 Ok', `<full.${c.id}@example.org>`);
-        mail.push({ RETURN: returnAddress(tokens.sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: email, MESSAGE_ID: `<full.${c.id}@example.org>` });
-      }
+      for (let i = 0; i < 3; i++) mail.push((await sentOne(store, email)).values);
       // Two in a row would suppress; two with a delivered one between do not.
       await record(store, fixture('mailbox-full.eml', { ...mail[0]!, SOURCE: 'f0' }), { temporaryLimit: 2 });
       expect(await record(store, fixture('mailbox-full.eml', { ...mail[2]!, SOURCE: 'f2' }), { temporaryLimit: 2 })).toMatchObject({ outcome: 'recorded', suppressed: false });
@@ -178,12 +176,10 @@ it('briefcast bounces records .eml files against the project database; with noth
   const dir = tempProject({ briefings: false });
   const secret = 'a secret of the project, long enough';
   const store = await openSqliteStore(join(dir, 'data', 'briefcast.db'));
-  const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email: 'gone@agency.example', name: 'Gone', agencies: ['police'] }] });
-  const [d] = await store.claimDue(c.id, Date.now(), 1);
-  await store.markSent(d!.id, '250 Ok', '<1.1@example.org>');
+  const { values } = await sentOne(store, 'gone@agency.example', createTokens(secret));
   await store.close();
   const file = join(dir, 'bounce.eml');
-  writeFileSync(file, fixture('postfix.eml', { RETURN: returnAddress(createTokens(secret).sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: 'gone@agency.example', MESSAGE_ID: '<1.1@example.org>' }));
+  writeFileSync(file, fixture('postfix.eml', values));
 
   const run = await cli(dir, ['bounces', file], { BRIEFCAST_SECRET: secret });
   expect(run.stderr).toBe('');
@@ -216,10 +212,7 @@ describe('bounces from an IMAP mailbox (a Dovecot of our own on loopback)', () =
     const dovecot = await startDovecot('imap-test-password');
     const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'briefcast-imap-')), 'b.db'));
     try {
-      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email: 'gone@agency.example', name: 'Gone', agencies: ['police'] }] });
-      const [d] = await store.claimDue(c.id, Date.now(), 1);
-      await store.markSent(d!.id, '250 Ok', '<1.1@example.org>');
-      const values = { RETURN: returnAddress(tokens.sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: 'gone@agency.example', MESSAGE_ID: '<1.1@example.org>' };
+      const { values } = await sentOne(store, 'gone@agency.example');
       const client = new ImapFlow({ host: '127.0.0.1', port: Number(new URL(dovecot.url).port), secure: false, auth: { user: 'bounces', pass: 'imap-test-password' }, logger: false });
       await client.connect();
       await client.append('INBOX', fixture('postfix.eml', values));
@@ -250,12 +243,10 @@ describe('bounces from an IMAP mailbox (a Dovecot of our own on loopback)', () =
     const { config } = loadConfig(join(import.meta.dirname, '..', 'briefcast.yml'));
     let stop = () => undefined as void;
     try {
-      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ['police'], recipients: [{ email: 'gone@agency.example', name: 'Gone', agencies: ['police'] }] });
-      const [d] = await store.claimDue(c.id, Date.now(), 1);
-      await store.markSent(d!.id, '250 Ok', '<1.1@example.org>');
+      const { campaign: c, values } = await sentOne(store, 'gone@agency.example');
       const client = new ImapFlow({ host: '127.0.0.1', port: Number(new URL(dovecot.url).port), secure: false, auth: { user: 'bounces', pass: 'imap-test-password' }, logger: false });
       await client.connect();
-      await client.append('INBOX', fixture('postfix.eml', { RETURN: returnAddress(tokens.sign({ campaign: c.id, delivery: d!.id }), 'example.org'), RECIPIENT: 'gone@agency.example', MESSAGE_ID: '<1.1@example.org>' }));
+      await client.append('INBOX', fixture('postfix.eml', values));
       await client.logout();
       stop = pollBounces(store, tokens, config!, 5, { BOUNCE_IMAP_URL: dovecot.url });
       for (let i = 0; i < 300 && !(await store.isSuppressed('gone@agency.example')); i++) await new Promise((r) => setTimeout(r, 100));

@@ -265,3 +265,17 @@ service imap-login {
   });
   return { url: `imap://bounces:${password}@127.0.0.1:${port}/INBOX`, maildir: join(dir, 'mail', 'bounces'), log, stop };
 }
+
+/**
+ * The DKIM verdicts mailauth gives a raw message, with a DNS that knows only the key published
+ * at `record` (no lookup leaves the machine): 'pass', 'fail', … one per signature.
+ */
+export async function dkimVerdicts(raw: Buffer, record: { name: string; value: string }): Promise<string[]> {
+  const { authenticate } = await import('mailauth');
+  const resolver = async (name: string, type: string) => {
+    if (type === 'TXT' && name === record.name) return [[record.value]];
+    throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+  };
+  const { dkim } = await authenticate(raw, { ip: '127.0.0.1', disableArc: true, disableDmarc: true, disableBimi: true, resolver: resolver as never });
+  return dkim.results.map((r) => r.status.result);
+}
