@@ -1,16 +1,61 @@
+import { Resolver } from 'node:dns/promises';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type Config } from '../config/index.js';
 import { loadLists } from '../lists/index.js';
 import { formatProblem } from '../problem.js';
 import { redactUrls } from '../secret-url.js';
 import { parseSmtpUrl } from '../send/transport.js';
+import { dkimRecord } from '../send/index.js';
 import { openStore } from '../store/index.js';
 import { readSecret, secretProblem } from '../tokens/index.js';
 import { fail } from './output.js';
 
 type Check = { ok: boolean | 'warn'; what: string; detail: string };
+
+/** What a TLS failure means for the person setting up the relay, or undefined for any other failure. */
+export function tlsProblem(error: unknown): string | undefined {
+  const e = error as { code?: string; message?: string; cause?: { code?: string } };
+  const text = `${e.code ?? ''} ${e.cause?.code ?? ''} ${e.message ?? ''}`;
+  const optOut = 'or, on a network you trust, accept it anyway with ?tls.rejectUnauthorized=false in SMTP_URL';
+  if (/SELF_SIGNED|self[- ]signed/i.test(text)) return `the relay's certificate is self-signed: give this machine its certificate with NODE_EXTRA_CA_CERTS=/path/to/relay.pem, ${optOut}`;
+  if (/UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|unable to (verify|get local issuer)/i.test(text))
+    return `the relay's certificate is signed by an authority this machine does not trust (a private CA?): NODE_EXTRA_CA_CERTS=/path/to/ca.pem, ${optOut}`;
+  if (/CERT_HAS_EXPIRED|certificate has expired/i.test(text)) return "the relay's certificate has expired: its administrator must renew it";
+  if (/ERR_TLS_CERT_ALTNAME_INVALID|altnames/i.test(text)) return "the relay's certificate is for another name: use the host name the certificate names in SMTP_URL";
+  return undefined;
+}
+
+/** Looks up a TXT record with a short timeout: this machine may have no DNS at all. */
+async function txt(resolver: Resolver, name: string): Promise<string[] | Error> {
+  try {
+    return (await resolver.resolveTxt(name)).map((parts) => parts.join(''));
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/** SPF, the DKIM key and DMARC as published in DNS; what could not be looked up is said so. */
+async function dnsChecks(config: Config, add: (ok: Check['ok'], what: string, detail: string) => void, record: { name: string; value: string }) {
+  const resolver = new Resolver({ timeout: 2000, tries: 1 });
+  const fromDomain = (config.sender?.email ?? config.board.email).split('@')[1]!.toLowerCase();
+  const returnDomain = config.send.bounce_domain ?? fromDomain;
+  const [spf, dkim, dmarc] = await Promise.all([txt(resolver, returnDomain), txt(resolver, record.name), txt(resolver, `_dmarc.${fromDomain}`)]);
+  const unknown = (what: string, error: Error) => add('warn', what, `could not check (${(error as NodeJS.ErrnoException).code ?? error.message})`);
+  if (spf instanceof Error) unknown('SPF', spf);
+  else add(spf.some((t) => t.startsWith('v=spf1')) ? true : 'warn', 'SPF', spf.find((t) => t.startsWith('v=spf1')) ?? `${returnDomain} publishes no SPF record`);
+  if (dkim instanceof Error) unknown('DKIM in DNS', dkim);
+  else {
+    const key = `p=${record.value.split('p=')[1]}`;
+    const published = dkim.map((t) => t.replace(/\s+/g, '')).find((t) => /(^|;)p=/.test(t));
+    if (!published) add(false, 'DKIM in DNS', `${record.name} is not published`);
+    else if (published.includes(key)) add(true, 'DKIM in DNS', `${record.name} matches the key`);
+    else add(false, 'DKIM in DNS', `${record.name} publishes another key`);
+  }
+  if (dmarc instanceof Error) unknown('DMARC', dmarc);
+  else add(dmarc.some((t) => t.startsWith('v=DMARC1')) ? true : 'warn', 'DMARC', dmarc.find((t) => t.startsWith('v=DMARC1')) ?? `_dmarc.${fromDomain} publishes no DMARC policy`);
+}
 
 /** `briefcast doctor`: what is wrong with this installation, one line each. */
 export async function doctorCommand(): Promise<void> {
@@ -49,7 +94,7 @@ export async function doctorCommand(): Promise<void> {
         await transporter.verify();
         add(true, 'SMTP', `${url.host} accepts connections`);
       } catch (error) {
-        add(false, 'SMTP', `${url.host}: ${redactUrls((error as Error).message)}`);
+        add(false, 'SMTP', `${url.host}: ${tlsProblem(error) ?? redactUrls((error as Error).message)}`);
       } finally {
         transporter.close();
       }
@@ -78,6 +123,13 @@ export async function doctorCommand(): Promise<void> {
     else if (base.protocol !== 'https:') add('warn', 'base URL', `${config.base_url} is not https`);
     else add(true, 'base URL', config.base_url);
   }
+  if (config?.dkim?.private_key) {
+    const { domain, selector } = config.dkim;
+    const record = dkimRecord(config.dkim.private_key, domain, selector);
+    const size = record.bits ? `${record.bits}-bit RSA` : 'Ed25519';
+    add(record.bits && record.bits < 1024 ? false : record.bits && record.bits < 2048 ? 'warn' : true, 'DKIM', `${size} key${record.bits && record.bits < 2048 ? ' (use 2048 bits)' : ''}; publish: ${record.name} TXT "${record.value}"`);
+    await dnsChecks(config, add, record);
+  } else if (config) add('warn', 'DKIM', config.dkim ? 'no key: set BRIEFCAST_DKIM_KEY or dkim.private_key_file' : 'not configured: mail goes out unsigned (see dkim in README.md)');
   add(existsSync(join(root, 'dist', 'web', 'index.html')) ? true : 'warn', 'site', existsSync(join(root, 'dist', 'web', 'index.html')) ? 'dist/web is built' : 'dist/web is not built yet: npx briefcast build');
 
   for (const c of checks) console.log(`${c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL'}  ${c.what}: ${c.detail}`);

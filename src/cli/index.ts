@@ -12,6 +12,7 @@ const serve = () => import('./serve.js');
 const reports = () => import('./report.js');
 const campaigns = () => import('./campaigns.js');
 const preview = () => import('./preview.js');
+const bounces = () => import('./bounces.js');
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -167,6 +168,12 @@ program
   .argument('[email]', 'the address')
   .option('--reason <text>', 'with add: why (kept with the address)')
   .action(async (action, email, options) => (await campaigns()).suppressionsCommand(action, email, options));
+
+program
+  .command('bounces')
+  .description('record bounces against their deliveries: from .eml files, a Maildir, or the BOUNCE_IMAP_URL mailbox')
+  .argument('[paths...]', '.eml files or a Maildir folder (default: the mailbox at BOUNCE_IMAP_URL)')
+  .action(async (paths: string[]) => (await bounces()).bouncesCommand(paths));
 
 program
   .command('campaigns')

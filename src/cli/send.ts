@@ -129,6 +129,8 @@ export async function sendCommand(target: string, options: SendOptions): Promise
     if (prepared.isNew) {
       const via = process.env.SMTP_URL ? `SMTP ${parseSmtpUrl(process.env.SMTP_URL).host}, ${config.send.connections} connection(s)` : `the outbox (${join(root, 'outbox')}/<campaign>/)`;
       console.log(`  through ${via}, at most ${config.send.rate_per_second}/s`);
+      if (process.env.SMTP_URL && new URL(config.base_url).protocol === 'http:')
+        console.error(`briefcast: warning: base_url ${config.base_url} is http://: mailbox providers offer one-click unsubscribe only for https (RFC 8058)`);
       if (!options.yes) {
         if (!process.stdin.isTTY) fail('not asking for confirmation: input is not a terminal; add --yes to send', 'ENOTTY');
         if (!(await confirm('Send now?'))) {

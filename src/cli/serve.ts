@@ -37,12 +37,13 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   if (configured !== undefined && configured.length < MIN_DASHBOARD_PASSWORD) fail(`BRIEFCAST_DASHBOARD_PASSWORD is shorter than ${MIN_DASHBOARD_PASSWORD} characters`, 'EPASSWORD');
   // With no password set, a key derived from the secret: stable across restarts, printed below.
   const dashboardKey = configured ?? createHmac('sha256', secret).update('dashboard').digest('base64url').slice(0, 22);
+  const tokens = createTokens(secret);
   const agencyNames = new Map(project.agencies.map((a) => [a.id, a.name]));
   const track = createTrackServer({
     webRoot,
     config,
     store,
-    tokens: createTokens(secret),
+    tokens,
     dashboard: config.dashboard ? createDashboard(store, config, agencyNames) : undefined,
     dashboardKey: config.dashboard ? dashboardKey : undefined,
     trustProxy: process.env.BRIEFCAST_TRUST_PROXY === '1',
@@ -52,10 +53,14 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     track.server.listen(options.port, options.host, () => ready());
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ? plainErrno(error.code) : error.message}`, 'ELISTEN'));
   // Stop cleanly from the moment anything is printed: a supervisor may signal as soon as it sees output.
+  const stopPolling =
+    config.bounces.poll && process.env.BOUNCE_IMAP_URL ? (await import('./bounces.js')).pollBounces(store, tokens, config, config.bounces.poll) : () => undefined;
+  if (config.bounces.poll && !process.env.BOUNCE_IMAP_URL) console.error('briefcast: warning: bounces.poll is set but BOUNCE_IMAP_URL is not: bounces are not read');
   let stopping = false;
   const stop = async () => {
     if (stopping) process.exit(1);
     stopping = true;
+    stopPolling();
     await track.close();
     await store.close();
     process.exit(0);

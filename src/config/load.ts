@@ -1,5 +1,6 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { hasErrors, type Problem } from '../problem.js';
 import { dropEmpty, parseYaml, validate } from '../yaml-source.js';
 import { configSchema, type Config } from './schema.js';
@@ -19,5 +20,29 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   if (!value) return { problems: [...source.problems, ...problems] };
   if (env.BRIEFCAST_BASE_URL) value.base_url = env.BRIEFCAST_BASE_URL;
   value.base_url = value.base_url.replace(/\/+$/, '');
+  value.send.ehlo_name ??= (value.sender?.email ?? value.board.email).split('@')[1]!.toLowerCase();
+  if (value.dkim) {
+    const at = source.place(['dkim', value.dkim.private_key_file && !env.BRIEFCAST_DKIM_KEY ? 'private_key_file' : 'domain']);
+    const problem = (severity: Problem['severity'], message: string): Problem => ({ code: 'EDKIMKEY', severity, file, ...at, message });
+    let key = env.BRIEFCAST_DKIM_KEY;
+    let from = 'BRIEFCAST_DKIM_KEY';
+    if (!key && value.dkim.private_key_file) {
+      from = value.dkim.private_key_file;
+      try {
+        key = readFileSync(resolve(dirname(path), value.dkim.private_key_file), 'utf8');
+      } catch {
+        return { problems: [...source.problems, ...problems, problem('error', `dkim.private_key_file: cannot read ${from}`)] };
+      }
+    }
+    if (!key) problems.push(problem('warning', 'dkim: no key (set BRIEFCAST_DKIM_KEY or dkim.private_key_file): mail goes out unsigned'));
+    else {
+      try {
+        createPrivateKey(key);
+      } catch {
+        return { problems: [...source.problems, ...problems, problem('error', `dkim: ${from} is not a private key in PEM form`)] };
+      }
+      value.dkim.private_key = key;
+    }
+  }
   return { config: value, problems: [...source.problems, ...problems] };
 }

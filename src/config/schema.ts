@@ -59,8 +59,34 @@ export const configSchema = z
         pause_after_errors: z.number().int().min(1).default(20),
         /** How long a claimed message is held before another sender may take it; renewed while its sender runs. */
         lease_seconds: z.number().positive().default(60),
+        /** The domain of each message's return address (bounces+<token>@…); default the sender's. */
+        bounce_domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'expected a domain like "example.org"').optional(),
+        /** The name the sender greets the relay with (EHLO); default the sender's domain. */
+        ehlo_name: z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name like "mail.example.org"').optional(),
       })
       .prefault({}),
+    /** Reading bounces that arrive after the relay accepted a message. */
+    bounces: z
+      .object({
+        /** serve reads the mailbox (BOUNCE_IMAP_URL) every this many minutes; unset, it does not. */
+        poll: z.number().positive().optional(),
+        /** Temporary failures (full mailbox, 4.x.x) in a row before an address is suppressed. */
+        temporary_limit: z.number().int().min(1).default(3),
+        /** The IMAP folder read bounces are moved to. */
+        folder: z.string().min(1).default('Processed'),
+      })
+      .prefault({}),
+    /** DKIM signing (nodemailer's own): the key from BRIEFCAST_DKIM_KEY, or private_key_file beside briefcast.yml. */
+    dkim: z
+      .object({
+        domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'expected a domain like "example.org"'),
+        selector: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i, 'expected a selector like "briefcast2026"'),
+        private_key_file: z.string().min(1).optional(),
+        /** Filled in when loaded, from BRIEFCAST_DKIM_KEY or private_key_file; never write a key here. */
+        private_key: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     tracking: z.enum(['individual', 'aggregate', 'off']).default('individual'),
     retention_days: z.number().int().positive().default(365),
     /** false: serve has no /dashboard at all (reports only from the command line). */

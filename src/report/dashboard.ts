@@ -40,9 +40,9 @@ function chart(report: Report): string {
 }
 
 function figuresTable(report: Report): string {
-  const head = ['Agency', 'Recipients', 'Delivered', 'Failed', 'Opened', 'Clicked', 'Read web page', 'Acknowledged', 'Acknowledged %', 'Shared with'];
+  const head = ['Agency', 'Recipients', 'Delivered', 'Failed', 'Bounced', 'Opened', 'Clicked', 'Read web page', 'Acknowledged', 'Acknowledged %', 'Shared with'];
   const line = (a: AgencyFigures, th = false) =>
-    `<tr>${th ? `<th scope="row">${e(a.name)}</th>` : `<td>${e(a.name)}</td>`}${[a.recipients, a.delivered, a.failed, a.opened, a.clicked, a.viewed, a.acknowledged, `${a.acknowledged_pct}%`, a.shared].map((v) => `<td>${v}</td>`).join('')}</tr>`;
+    `<tr>${th ? `<th scope="row">${e(a.name)}</th>` : `<td>${e(a.name)}</td>`}${[a.recipients, a.delivered, a.failed, a.bounced, a.opened, a.clicked, a.viewed, a.acknowledged, `${a.acknowledged_pct}%`, a.shared].map((v) => `<td>${v}</td>`).join('')}</tr>`;
   return `<table><caption>Engagement per agency${report.counts_people ? '' : ' (opened, clicked and read count events: tracking is aggregate)'}</caption>
 <thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead>
 <tbody>${report.agencies.map((a) => line(a, true)).join('')}</tbody>
@@ -86,7 +86,12 @@ export function dashboardPage(config: Config, report: Report, chaseDays: number)
   const chase = report.chase
     ? `<h2>Not acknowledged after ${report.chase.days} days: ${report.chase.people.length}</h2>
 <p class="noprint"><a href="/dashboard/${c.id}/chase.csv?days=${chaseDays}">Download the chase list (CSV)</a></p>
-${report.chase.people.length ? `<table><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Agencies</th><th scope="col">Opened</th><th scope="col">Read</th></tr></thead><tbody>${report.chase.people.map((p) => `<tr><td>${e(p.name)}</td><td>${e(p.email)}</td><td>${e(p.agencies.join(', '))}</td><td>${p.opened ? 'yes' : 'no'}</td><td>${p.viewed ? 'yes' : 'no'}</td></tr>`).join('')}</tbody></table>` : ''}`
+${report.chase.people.length ? `<table><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Agencies</th><th scope="col">Opened</th><th scope="col">Read</th></tr></thead><tbody>${report.chase.people.map((p) => `<tr><td>${e(p.name)}</td><td>${e(p.email)}</td><td>${e(p.agencies.join(', '))}</td><td>${p.opened ? 'yes' : 'no'}</td><td>${p.viewed ? 'yes' : 'no'}</td></tr>`).join('')}</tbody></table>` : ''}${report.chase.unreachable
+        .map(
+          (u) =>
+            `<h3>Unreachable addresses at ${e(u.name)}: ${u.people.length}</h3><table><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Why the message bounced</th></tr></thead><tbody>${u.people.map((p) => `<tr><td>${e(p.name)}</td><td>${e(p.email)}</td><td>${e(p.reason)}</td></tr>`).join('')}</tbody></table>`,
+        )
+        .join('')}`
     : '<p class="note">No chase list: tracking is not individual.</p>';
   return page(
     config,

@@ -5,6 +5,8 @@ export interface Person {
   name: string;
   agencies: string[];
   state: string;
+  /** Why the message bounced after the relay accepted it. */
+  bounce: string | null;
   sent_at: number | null;
   opened: boolean;
   clicked: boolean;
@@ -20,6 +22,8 @@ export interface AgencyFigures {
   recipients: number;
   delivered: number;
   failed: number;
+  /** Accepted by the relay, then bounced: not delivered. */
+  bounced: number;
   opened: number;
   clicked: number;
   viewed: number;
@@ -51,7 +55,12 @@ export interface Report {
   links: LinkFigures[];
   machine: { kind: string; reason: string; events: number }[];
   page_views: { human: number; machine: number };
-  chase: { days: number; people: Pick<Person, 'name' | 'email' | 'agencies' | 'sent_at' | 'opened' | 'viewed'>[] } | null;
+  chase: {
+    days: number;
+    people: Pick<Person, 'name' | 'email' | 'agencies' | 'sent_at' | 'opened' | 'viewed'>[];
+    /** Per agency, the addresses whose message bounced: for the agency's lead to correct. */
+    unreachable: { agency: string; name: string; people: { name: string; email: string; reason: string }[] }[];
+  } | null;
 }
 
 export interface ReportOptions {
@@ -65,7 +74,7 @@ export interface ReportOptions {
 }
 
 function blank(agency: string, name: string): AgencyFigures {
-  return { agency, name, recipients: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, viewed: 0, acknowledged: 0, acknowledged_pct: 0, shared: 0 };
+  return { agency, name, recipients: 0, delivered: 0, failed: 0, bounced: 0, opened: 0, clicked: 0, viewed: 0, acknowledged: 0, acknowledged_pct: 0, shared: 0 };
 }
 
 /** Everyone a campaign (and its reminders) reached, once each, with what they did. */
@@ -81,6 +90,7 @@ async function people(store: Store, family: Campaign[]): Promise<Person[]> {
           name: row.name,
           agencies: row.agencies.split(' ').filter(Boolean),
           state: row.state,
+          bounce: row.bounce,
           sent_at: row.sent_at,
           opened: row.opened > 0,
           clicked: row.clicked > 0,
@@ -120,6 +130,7 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
       target.recipients++;
       if (p.state === 'sent') target.delivered++;
       if (p.state === 'failed') target.failed++;
+      if (p.state === 'bounced') target.bounced++;
       if (countsPeople) {
         if (p.opened) target.opened++;
         if (p.clicked) target.clicked++;
@@ -172,8 +183,17 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
   let chase: Report['chase'] = null;
   if (options.chaseDays !== undefined && countsPeople) {
     const before = now - options.chaseDays * 86_400_000;
+    const unreachable = new Map<string, { agency: string; name: string; people: { name: string; email: string; reason: string }[] }>();
+    for (const p of everyone.filter((p) => p.state === 'bounced')) {
+      for (const agency of p.agencies.filter((a) => !options.agency || a === options.agency)) {
+        const entry = unreachable.get(agency) ?? unreachable.set(agency, { agency, name: nameOf(agency), people: [] }).get(agency)!;
+        entry.people.push({ name: p.name, email: p.email, reason: p.bounce ?? '' });
+      }
+    }
     everyone = everyone.filter((p) => p.state === 'sent' && !p.acknowledged_at && p.sent_at !== null && p.sent_at <= before);
-    chase = { days: options.chaseDays, people: everyone.map(({ name, email, agencies, sent_at, opened, viewed }) => ({ name, email, agencies, sent_at, opened, viewed })) };
+    chase = { days: options.chaseDays, people: everyone.map(({ name, email, agencies, sent_at, opened, viewed }) => ({ name, email, agencies, sent_at, opened, viewed })),
+      unreachable: [...unreachable.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    };
   }
 
   return {

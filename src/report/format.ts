@@ -7,6 +7,7 @@ const columns: [keyof AgencyFigures, string][] = [
   ['recipients', 'recipients'],
   ['delivered', 'delivered'],
   ['failed', 'failed'],
+  ['bounced', 'bounced'],
   ['opened', 'opened'],
   ['clicked', 'clicked'],
   ['viewed', 'read web page'],
@@ -74,6 +75,10 @@ export function reportText(report: Report): string {
   if (report.chase) {
     out.push('', `Not acknowledged ${report.chase.days} days after delivery: ${report.chase.people.length}`);
     if (report.chase.people.length) out.push(table([['name', 'email', 'agencies', 'opened', 'read'], ...report.chase.people.map((p) => [p.name, p.email, p.agencies.join(' '), p.opened ? 'yes' : 'no', p.viewed ? 'yes' : 'no'])]));
+    for (const u of report.chase.unreachable) {
+      out.push('', `Unreachable addresses at ${u.name} (their messages bounced): ${u.people.length}`);
+      out.push(table([['name', 'email', 'reason'], ...u.people.map((p) => [p.name, p.email, p.reason.slice(0, 80)])]));
+    }
   }
   return out.join('\n');
 }

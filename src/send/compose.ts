@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { escapeHtml, fill } from '../slots.js';
 import type { CampaignContent, CampaignLink } from '../store/index.js';
-import type { Tokens } from '../tokens/index.js';
+import { returnAddress, type Tokens } from '../tokens/index.js';
 import type { OutgoingMessage } from './transport.js';
 
 export interface Addressee {
@@ -26,6 +26,10 @@ export interface Sender {
   mailtoUnsubscribe: string;
   /** The tracking server's public address. */
   baseUrl: string;
+  /** The domain of each message's return address (bounces+<token>@…). */
+  bounceDomain: string;
+  /** nodemailer's DKIM option, when the board signs its mail. */
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
 }
 
 export function senderOf(config: Config): Sender {
@@ -39,6 +43,8 @@ export function senderOf(config: Config): Sender {
     listName: `${config.board.short_name} briefings`,
     mailtoUnsubscribe: `mailto:${config.board.email}?subject=Unsubscribe%20from%20briefings`,
     baseUrl: config.base_url,
+    bounceDomain: config.send.bounce_domain ?? domain,
+    dkim: config.dkim?.private_key ? { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.private_key } : undefined,
   };
 }
 
@@ -99,6 +105,10 @@ export function createComposer({ sender, content, links, campaign, slug, tokens,
       text: fill(c.text, values),
       messageId: `<${installId}.${id}@${sender.domain}>`,
       list: { id: { url: sender.listId, comment: sender.listName } },
+      // VERP: a bounce comes back to an address that names its delivery, whatever the report says.
+      envelope: token ? { from: returnAddress(token, sender.bounceDomain), to: to.email } : undefined,
+      // The default header list covers List-Unsubscribe-Post, which RFC 8058 requires to be signed.
+      dkim: sender.dkim,
       // One header with both addresses (RFC 2369); the https one takes a one-click POST (RFC 8058).
       headers: token
         ? { 'List-Unsubscribe': `<${unsubscribe}>, <${sender.mailtoUnsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }

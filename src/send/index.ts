@@ -3,3 +3,4 @@ export { runCampaign, backoff, type Outcome, type Progress, type RetryPolicy } f
 export { planCampaign, planReminder, plannedContent, plannedContents, parseAfter, isLate, type Plan, type ReminderPlan, type SendRequest, type Source } from './plan.js';
 export { prepareSend, runSend, sendProof, nextStep, senderId, type SendIntent, type Prepared, type Planned, type RunSend } from './campaign.js';
 export { classify, outboxTransport, parseSmtpUrl, smtpTransport, SendFailure, type FailureKind, type Transport, type OutgoingMessage } from './transport.js';
+export { dkimRecord, type DkimRecord } from './dkim.js';

@@ -48,6 +48,17 @@ export interface Transport {
 export interface PoolSettings {
   connections: number;
   rate_per_second: number;
+  /** The name to greet the relay with (EHLO); nodemailer's default is the machine's, often [127.0.0.1]. */
+  ehlo_name?: string;
+}
+
+/** The parts of nodemailer's pool its close() skips: it drops idle connections without QUIT. */
+interface PoolInternals {
+  _connections?: {
+    available: boolean;
+    once(event: 'available', then: () => void): void;
+    connection?: { quit(): void; once(event: 'end' | 'error', done: () => void): void };
+  }[];
 }
 
 /** nodemailer's error (its `command` names the SMTP stage) as what the loop should do. */
@@ -87,6 +98,7 @@ export function smtpTransport(smtpUrl: string, settings: PoolSettings): Transpor
   set('maxMessages', 100);
   set('rateDelta', 1000);
   set('rateLimit', Math.max(1, Math.round(settings.rate_per_second)));
+  if (settings.ehlo_name) set('name', settings.ehlo_name);
   const transporter = nodemailer.createTransport(url.toString());
   return {
     description: `SMTP ${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}, ${settings.connections} connection(s), ${settings.rate_per_second}/s`,
@@ -100,6 +112,28 @@ export function smtpTransport(smtpUrl: string, settings: PoolSettings): Transpor
       }
     },
     async close() {
+      // Say QUIT on each connection once its last message is done (as nodemailer's own idle
+      // timeout does), and wait briefly for the relay to hang up: its log then shows a clean end
+      // instead of a lost connection. The pool closes whatever is left.
+      const pool = transporter.transporter as unknown as PoolInternals;
+      await Promise.all(
+        (pool._connections ?? []).map(
+          (resource) =>
+            new Promise<void>((done) => {
+              setTimeout(done, 2000).unref();
+              const quit = () => {
+                const connection = resource.connection;
+                if (!connection) return done();
+                resource.available = false;
+                connection.once('end', done);
+                connection.once('error', done);
+                connection.quit();
+              };
+              if (resource.available) quit();
+              else resource.once('available', quit);
+            }),
+        ),
+      );
       transporter.close();
     },
   };

@@ -1,5 +1,5 @@
 import { redactUrls } from '../secret-url.js';
-import type { ClaimOptions, Acknowledgement, Campaign, CampaignContent, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
+import type { BounceKind, NewBounce, ClaimOptions, Acknowledgement, Campaign, CampaignContent, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
 
 /**
  * The database behind a small interface, so the send loop and the tracker never see SQL and
@@ -50,6 +50,12 @@ export interface Store {
   delivery(id: number): Promise<Delivery | undefined>;
   /** Every delivery of a campaign, streamed. */
   deliveries(campaignId: number): AsyncIterable<Delivery>;
+  /** The delivery a sent message's Message-ID belongs to: for bounces that lost their return address. */
+  deliveryByMessageId(messageId: string): Promise<Delivery | undefined>;
+  /** Records a bounce against its delivery; false when this bounce was already recorded. */
+  recordBounce(bounce: NewBounce): Promise<boolean>;
+  /** The address's `n` latest sent deliveries, newest first: each one's latest bounce kind, or null. */
+  recentBounces(email: string, n: number): Promise<(BounceKind | null)[]>;
   suppress(email: string, reason: Suppression['reason'], detail?: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
   /** Removes a suppression; returns whether there was one. */

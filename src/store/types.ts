@@ -124,12 +124,30 @@ export interface PageView {
 /** What the tracker writes, batched into one transaction. */
 export type TrackWrite = { type: 'event'; event: TrackEvent } | { type: 'ack'; ack: Acknowledgement } | { type: 'page'; view: PageView };
 
+/** What a bounce says about the address: gone (5.1.x), temporarily unable (4.x.x, 5.2.2), or refused otherwise. */
+export type BounceKind = 'mailbox' | 'temporary' | 'rejected';
+
+export interface NewBounce {
+  delivery_id: number;
+  kind: BounceKind;
+  /** The RFC 3463 status, e.g. "5.1.1". */
+  status: string;
+  /** The remote server's words (Diagnostic-Code), or the status when there are none. */
+  reason: string;
+  /** The bounce message's Message-ID: the same bounce read twice is recorded once. */
+  source: string;
+  at: number;
+}
+
 /** One recipient of a campaign (or of its reminders) with what they did; human events only. */
 export interface Engagement {
   email: string;
   name: string;
   agencies: string;
-  state: DeliveryState;
+  /** 'bounced' when a bounce came back for this delivery after the relay accepted it. */
+  state: DeliveryState | 'bounced';
+  /** The latest bounce's reason. */
+  bounce: string | null;
   sent_at: number | null;
   opened: number;
   clicked: number;

@@ -69,6 +69,20 @@ export function createTokens(secret: Buffer | string): Tokens {
   };
 }
 
+/** The local part before the token in each message's return address (VERP). */
+export const VERP_PREFIX = 'bounces+';
+
+/** The envelope sender of one delivery: `bounces+<token>@<domain>`, so its bounce names it. */
+export function returnAddress(token: string, domain: string): string {
+  return `${VERP_PREFIX}${token}@${domain}`;
+}
+
+/** The token in a return address, if it is one of ours; checking it is the caller's. */
+export function tokenOfReturnAddress(address: string): string | undefined {
+  const local = address.slice(0, address.lastIndexOf('@'));
+  return local.toLowerCase().startsWith(VERP_PREFIX) ? local.slice(VERP_PREFIX.length) : undefined;
+}
+
 /** The least a secret may hold: what `openssl rand -base64 32` gives. */
 export const MIN_SECRET_BYTES = 32;
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { StoreError, type Store } from '../store.js';
-import type { Acknowledgement, Campaign, CampaignContent, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
+import type { BounceKind, Acknowledgement, Campaign, CampaignContent, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
 
@@ -220,6 +220,22 @@ export async function openPostgresStore(url: string): Promise<Store> {
         after = page.at(-1)!.seq;
       }
     },
+    deliveryByMessageId: (messageId) => one<Delivery>('SELECT * FROM deliveries WHERE message_id = $1 ORDER BY id DESC LIMIT 1', [messageId]),
+    async recordBounce(b) {
+      const r = await pool.query(
+        'INSERT INTO bounces (delivery_id, kind, status, reason, source, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id, source) DO NOTHING',
+        [b.delivery_id, b.kind, b.status, b.reason, b.source, b.at],
+      );
+      return (r.rowCount ?? 0) > 0;
+    },
+    async recentBounces(email, n) {
+      const rows = await all<{ kind: BounceKind | null }>(
+        `SELECT (SELECT b.kind FROM bounces b WHERE b.delivery_id = d.id ORDER BY b.id DESC LIMIT 1) AS kind
+         FROM deliveries d WHERE lower(d.email) = lower($1) AND d.state = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT $2`,
+        [email, n],
+      );
+      return rows.map((r) => r.kind);
+    },
     async suppress(email, reason, detail) {
       await pool.query('INSERT INTO suppressions (email, reason, detail, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, detail = excluded.detail', [email.toLowerCase(), reason, detail ?? null, Date.now()]);
     },
@@ -266,7 +282,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     },
     engagement: (campaignId) =>
       all<Engagement>(
-        `SELECT d.email, d.name, d.agencies, d.state, d.sent_at,
+        `SELECT d.email, d.name, d.agencies, CASE WHEN b.reason IS NULL THEN d.state ELSE 'bounced' END AS state, b.reason AS bounce, d.sent_at,
                 count(*) FILTER (WHERE e.kind = 'open')::int AS opened,
                 count(*) FILTER (WHERE e.kind = 'click')::int AS clicked,
                 count(*) FILTER (WHERE e.kind = 'view')::int AS viewed,
@@ -274,8 +290,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
          FROM deliveries d
          LEFT JOIN events e ON e.delivery_id = d.id AND e.class = 'human'
          LEFT JOIN acknowledgements a ON a.delivery_id = d.id
+         LEFT JOIN (SELECT DISTINCT ON (delivery_id) delivery_id, reason FROM bounces ORDER BY delivery_id, id DESC) b ON b.delivery_id = d.id
          WHERE d.campaign_id = $1
-         GROUP BY d.id, a.ack_key
+         GROUP BY d.id, a.ack_key, b.reason
          ORDER BY d.seq`,
         [campaignId],
       ),

@@ -2,7 +2,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } 
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, type Store } from '../store.js';
-import type { Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
+import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
 /** How long a statement waits for another process's lock; the thread is blocked meanwhile. */
@@ -148,8 +148,17 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       'INSERT INTO page_views (slug, day, class, views) VALUES (?, ?, ?, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = views + 1',
     ),
     reclassify: db.prepare("UPDATE events SET class = 'machine', reason = ? WHERE delivery_id = ? AND kind = 'click' AND at >= ? AND class = 'human'"),
+    byMessageId: db.prepare<[string], Delivery>('SELECT * FROM deliveries WHERE message_id = ? ORDER BY id DESC LIMIT 1'),
+    insertBounce: db.prepare(
+      `INSERT INTO bounces (delivery_id, kind, status, reason, source, created_at) VALUES (@delivery_id, @kind, @status, @reason, @source, @at)
+       ON CONFLICT (delivery_id, source) DO NOTHING`,
+    ),
+    recentBounces: db.prepare<[string, number], { kind: BounceKind | null }>(
+      `SELECT (SELECT b.kind FROM bounces b WHERE b.delivery_id = d.id ORDER BY b.id DESC LIMIT 1) AS kind
+       FROM deliveries d WHERE d.email = ? COLLATE NOCASE AND d.state = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT ?`,
+    ),
     engagement: db.prepare<[number], Engagement>(
-      `SELECT d.email, d.name, d.agencies, d.state, d.sent_at,
+      `SELECT d.email, d.name, d.agencies, CASE WHEN b.reason IS NULL THEN d.state ELSE 'bounced' END AS state, b.reason AS bounce, d.sent_at,
               coalesce(sum(e.kind = 'open'), 0) AS opened,
               coalesce(sum(e.kind = 'click'), 0) AS clicked,
               coalesce(sum(e.kind = 'view'), 0) AS viewed,
@@ -157,6 +166,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
        FROM deliveries d
        LEFT JOIN events e ON e.delivery_id = d.id AND e.class = 'human'
        LEFT JOIN acknowledgements a ON a.delivery_id = d.id
+       LEFT JOIN (SELECT delivery_id, reason, max(id) FROM bounces GROUP BY delivery_id) b ON b.delivery_id = d.id
        WHERE d.campaign_id = ?
        GROUP BY d.id
        ORDER BY d.seq`,
@@ -329,6 +339,15 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
         yield* page;
         after = page.at(-1)!.seq;
       }
+    },
+    async deliveryByMessageId(messageId) {
+      return q.byMessageId.get(messageId);
+    },
+    async recordBounce(bounce) {
+      return q.insertBounce.run(bounce).changes > 0;
+    },
+    async recentBounces(email, n) {
+      return q.recentBounces.all(email, n).map((r) => r.kind);
     },
     async suppress(email, reason, detail) {
       q.suppress.run(email.toLowerCase(), reason, detail ?? null, Date.now());
