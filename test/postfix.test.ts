@@ -10,7 +10,7 @@ import { createTokens } from '../src/tokens/index.js';
 import { cli, configure, fastSending, policeCsv, tempProject } from './helpers.js';
 import { dkimVerdicts, postfixAvailable, startPostfix, type Postfix } from './postfix.js';
 
-const secret = 'the secret of this postfix test';
+const secret = 'postfix-test-7f3a9c1e5b2d8a4f6e0c9b7d5a3f1e8c';
 const readers = ['jo.bloggs@example.org', 'chris.hall@example.org'];
 
 /** Waits (generously: the machine is shared) until `ready` holds. */
@@ -54,7 +54,8 @@ describe('through a real Postfix on loopback', () => {
       const header = (key: string) => mail.headerLines.find((h) => h.key === key)?.line;
       expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
       expect(header('list-unsubscribe')).toMatch(/^List-Unsubscribe: <https:\/\/briefings\.board\.test\/u\/[A-Za-z0-9_-]+>,\s+<mailto:/);
-      expect(header('message-id')).toMatch(/^Message-ID: <1\.[0-9a-f]{24}@board\.test>$/);
+      // <install>.<campaign>.<delivery>: unique per message ever sent.
+      expect(header('message-id')).toMatch(/^Message-ID: <[0-9a-f]+\.1\.\d+@board\.test>$/);
       expect(await dkimVerdicts(raw, record)).toEqual(['pass']);
     }
     // The pool said goodbye on every connection it opened.

@@ -1,26 +1,11 @@
 import { suggest } from '../suggest.js';
+import { normaliseAgency } from '../words.js';
 
 /** An agency as the lists name it: what a briefing may write for it. */
 export interface AgencyName {
   id: string;
   name?: string;
   aliases?: readonly string[];
-}
-
-/** Lower-case letters and digits, one space between words: accents, apostrophes and punctuation gone. */
-export function plainWords(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[’'`]/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
-}
-
-/** How offices write an agency: case, punctuation, accents and "the" do not matter. */
-export function normaliseAgency(s: string): string {
-  return plainWords(s).replace(/\bthe\b/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 export interface AgencyResolver {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PLACEHOLDER } from './lint.js';
-import { normaliseAgency as normalise, plainWords } from './agencies.js';
+import { normaliseAgency as normalise, plainWords } from '../words.js';
 import { frontmatterSchema, reviewTypes, type audiences } from './schema.js';
 
 /** What `new` needs to know of a kind of review (from the messages file). */

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { audiences } from '../config/schema.js';
 import { isSafeLink, safeLinkMessage } from '../safe-url.js';
+
+export { audiences };
 
 /** The kinds of review briefcast knows (messages/en-GB.yml says what each is); any other words are allowed too. */
 export const reviewTypes = [
@@ -15,7 +18,6 @@ export const reviewTypes = [
 ] as const;
 
 /** Who a briefing is for: the standard wording differs (an adults' briefing never speaks of "children and families"). */
-export const audiences = ['children', 'adults', 'all'] as const;
 
 /** YAML 1.1 tools turn `2016-03-01` into a date; the board means the day, not a time zone. */
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);

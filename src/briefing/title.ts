@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import { normaliseAgency as normalise } from './agencies.js';
+import { normaliseAgency as normalise } from '../words.js';
 
 /**
  * Most pasted briefings start with their title as a `# heading`. When it says what the title says

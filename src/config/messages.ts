@@ -3,9 +3,9 @@ import { join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { hasErrors, type Problem } from '../problem.js';
 import { parseYaml, validate } from '../yaml-source.js';
-import { normaliseAgency as normalise } from '../briefing/agencies.js';
+import { normaliseAgency as normalise } from '../words.js';
 
-import { audiences } from '../briefing/schema.js';
+import { audiences } from './schema.js';
 
 export type Audience = (typeof audiences)[number];
 

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { isSafeImage, markdownUrlsSafe, safeImageMessage } from '../safe-url.js';
-import { audiences } from '../briefing/schema.js';
 
 const markdown = z.string().min(1).refine(markdownUrlsSafe, 'links and images must be http://, https://, mailto: or a relative path');
 
 /** Shortest dashboard password, from briefcast.yml or BRIEFCAST_DASHBOARD_PASSWORD alike. */
 export const MIN_DASHBOARD_PASSWORD = 8;
+
+/** Whom a briefing is for: the standard intro and wording differ. */
+export const audiences = ['children', 'adults', 'all'] as const;
 
 export const configSchema = z
   .object({

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { hasErrors, type Problem } from '../problem.js';
-import { normaliseAgency } from '../briefing/agencies.js';
+import { normaliseAgency } from '../words.js';
 import { dropEmpty, parseYaml, validate } from '../yaml-source.js';
 import { agencySchema, listsSchema, recipientSchema, type Agency, type RecipientInput } from './schema.js';
 
