@@ -3,12 +3,15 @@ import { build, loadProjectBriefings, openProject } from '../src/build.js';
 import { generateProject } from './generate.js';
 import { toHtml, inlineHtml, type Link } from '../src/render/markdown.js';
 
-/** Issue: build 500 briefings; compare with unified alone on the same bodies, in the same run (medians of three). */
+/**
+ * Issue: build 500 briefings; compare with unified alone on the same bodies, in the same run (medians of three).
+ * Without PDFs: Chromium prints those after the site is written, and a rebuild keeps an unchanged page's PDF.
+ */
 export async function benchBuild(n = 500) {
   const dir = generateProject(n);
   try {
     // Warm both paths once so neither pays for module loading or JIT in the timed run.
-    await build({ root: dir });
+    await build({ root: dir, chromium: false });
     const opened = await openProject({ root: dir });
     const { briefings } = loadProjectBriefings(opened.project!);
 
@@ -25,7 +28,7 @@ export async function benchBuild(n = 500) {
       }
       unifiedRuns.push(performance.now() - unifiedStart);
       const buildStart = performance.now();
-      const result = await build({ root: dir });
+      const result = await build({ root: dir, chromium: false });
       buildRuns.push(performance.now() - buildStart);
       if (!result.ok) throw new Error('bench build failed');
       threads = result.threads;

@@ -8,9 +8,9 @@ import { generateProject } from './generate.js';
 export async function benchPreview(n = 500, edits = 7) {
   const dir = generateProject(n);
   try {
-    await build({ root: dir });
+    await build({ root: dir, chromium: false });
     const started = performance.now();
-    const full = await build({ root: dir });
+    const full = await build({ root: dir, chromium: false });
     const fullMs = performance.now() - started;
     if (!full.ok) throw new Error('bench build failed');
 
