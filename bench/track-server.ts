@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../src/config/index.js';
+import { loadConfig, loadMessages } from '../src/config/index.js';
 import { openPostgresStore, openSqliteStore } from '../src/store/index.js';
 import { createTokens } from '../src/tokens/index.js';
 import { createTrackServer } from '../src/track/index.js';
@@ -26,7 +26,7 @@ if (mode === 'bare') {
 } else {
   const config = loadConfig(join(repo, 'briefcast.yml')).config!;
   const store = db!.startsWith('postgres') ? await openPostgresStore(db!) : await openSqliteStore(db!);
-  const track = createTrackServer({ webRoot: join(repo, 'dist', 'web'), config, store, tokens: createTokens('bench-secret') });
+  const track = createTrackServer({ webRoot: join(repo, 'dist', 'web'), config, messages: loadMessages(repo, config.language).messages!, store, tokens: createTokens('bench-secret') });
   track.server.listen(0, '127.0.0.1', () => ready((track.server.address() as AddressInfo).port));
   process.on('SIGTERM', async () => {
     await track.close();

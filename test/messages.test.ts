@@ -1,7 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build.js';
+import { build, openProject, renderBySlug } from '../src/build.js';
+import { loadConfig, loadMessages } from '../src/config/index.js';
+import { plannedContent } from '../src/send/index.js';
+import { ackForm, unsubscribeForm } from '../src/track/pages.js';
 import { configure, tempProject } from './helpers.js';
 
 describe('every built-in phrase comes from the messages file of the language', () => {
@@ -22,6 +25,20 @@ describe('every built-in phrase comes from the messages file of the language', (
     expect(web).toContain('Lessons from Children P');
     expect(web).toContain('Skip to content');
     expect(web).toMatch(/<time datetime="2016-03">Mawrth 2016<\/time>/);
+  });
+
+  it("the reader's pages (confirm, unsubscribe) and the reminder's subject take the language's words too", async () => {
+    const dir = tempProject();
+    configure(dir, { language: 'cy' });
+    mkdirSync(join(dir, 'messages'));
+    writeFileSync(join(dir, 'messages', 'cy.yml'), 'ack_title: Cadarnhewch eich bod wedi darllen y briff hwn\nunsubscribe_title: Peidio â derbyn y briffiau hyn?\nsubject_reminder: "Nodyn atgoffa:"\n');
+    const { config } = loadConfig(join(dir, 'briefcast.yml'));
+    const { messages } = loadMessages(dir, 'cy');
+    expect(ackForm(config!, messages!, 'Children P', '/a/x')).toContain('<h1>Cadarnhewch eich bod wedi darllen y briff hwn</h1>');
+    expect(unsubscribeForm(config!, messages!, '/u/x', 'jo@example.org')).toContain('<h1>Peidio â derbyn y briffiau hyn?</h1>');
+    const { project } = await openProject({ root: dir });
+    const rendered = renderBySlug(project!, 'children-p').rendered!;
+    expect(plannedContent({ rendered, agencies: [], webUrl: 'https://w/', dateLabel: () => '1 March 2016' }, { tracked: true, reminderOf: '1 March 2016' }).subject).toBe('Nodyn atgoffa: Learning from Serious Case Reviews – Children P');
   });
 
   it('a misspelt phrase name in a translation is a warning that names it', async () => {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { loadConfig, type Config } from '../src/config/index.js';
+import { loadConfig, loadMessages, type Config } from '../src/config/index.js';
 import { createDashboard } from '../src/report/index.js';
 import { openSqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/index.js';
@@ -28,6 +28,7 @@ export async function startTracking(dir: string, options: { webRoot?: string; da
   const track = createTrackServer({
     webRoot: options.webRoot ?? join(dir, 'dist', 'web'),
     config,
+    messages: loadMessages(dir, config.language).messages!,
     store,
     tokens,
     dashboard: createDashboard(store, config, new Map()),

@@ -42,6 +42,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const track = createTrackServer({
     webRoot,
     config,
+    messages: project.messages,
     store,
     tokens,
     dashboard: config.dashboard ? createDashboard(store, config, agencyNames) : undefined,

@@ -44,6 +44,8 @@ export interface Rendered {
   /** The briefing's own words (not the board's standard paragraphs), for the archive search. */
   searchText: string;
   hash: string;
+  /** What goes before the title in a reminder's or a proof's subject, in the board's language. */
+  subjects: { reminder: string; proof: string };
   /** The agencies named, resolved to names for display. */
   agencyNames: string[];
 }
@@ -255,7 +257,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const searchText = [intro, body, ...lessons.map((l) => l.html)].join(' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
   const words = countWords(searchText) + countWords(definition);
   const hash = createHash('sha256').update(plain.html).update(plain.text).digest('hex').slice(0, 16);
-  return { briefing, links, reportLink, email, emailFor, lessonsFor, reminder, web, plain, words, searchText, hash, agencyNames };
+  const subjects = { reminder: messages.subject_reminder, proof: messages.subject_proof };
+  return { briefing, links, reportLink, email, emailFor, lessonsFor, reminder, web, plain, words, searchText, hash, agencyNames, subjects };
 }
 
 /**

@@ -287,7 +287,7 @@ export async function runSend(run: RunSend): Promise<Outcome> {
 /** One proof copy, marked as such, recorded nowhere: plain links, no tracking, a Message-ID of its own. */
 export async function sendProof(source: Source, config: Config, transport: Transport, tokens: Tokens, address: string): Promise<string> {
   try {
-    const content = plannedContent(source, { tracked: false, subjectPrefix: '[Proof] ' });
+    const content = plannedContent(source, { tracked: false, subjectPrefix: `${source.rendered.subjects.proof} ` });
     const compose = createComposer({ sender: senderOf(config), content: [content], links: source.rendered.links, slug: source.rendered.briefing.slug, tokens, installId: 'proof' });
     const result = await transport.send(compose({ id: 0, seq: Date.now(), email: address, name: address, agencies: '' }));
     return `${result.response} (through ${transport.description})`;

@@ -22,7 +22,7 @@ export function plannedContent(source: Source, how: { tracked: boolean; reminder
   const { rendered } = source;
   const variant = { ack: how.tracked, pixel: how.tracked, recipient: true };
   const email = how.reminderOf ? rendered.reminder(variant, how.reminderOf) : rendered.email(variant);
-  const prefix = (how.subjectPrefix ?? '') + (how.reminderOf ? 'Reminder: ' : '');
+  const prefix = (how.subjectPrefix ?? '') + (how.reminderOf ? `${rendered.subjects.reminder} ` : '');
   return { agencies: '*', subject: prefix + rendered.briefing.title, html: email.html, text: email.text, web_url: source.webUrl, tracked: how.tracked };
 }
 

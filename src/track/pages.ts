@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { phrase, type Config, type Messages } from '../config/index.js';
 import { escapeHtml as e } from '../render/index.js';
 
 /** The small pages a reader meets at /a and /u: plain, accessible, no request to another host. */
@@ -35,50 +35,50 @@ ${body}
 /** More people than one manager passes a briefing to: a typo, not a team. */
 export const MAX_SHARED = 10_000;
 
-export function ackForm(config: Config, title: string, action: string, previous?: { shared?: number | null; comment?: string | null }): string {
+export function ackForm(config: Config, t: Messages, title: string, action: string, previous?: { shared?: number | null; comment?: string | null }): string {
   return page(
     config,
-    'Confirm that you have read this briefing',
-    `<h1>Confirm that you have read this briefing</h1>
+    t.ack_title,
+    `<h1>${e(t.ack_title)}</h1>
 <p>“${e(title)}”</p>
 <form method="post" action="${e(action)}">
-<label for="shared">I have shared it with my team: how many people? <span class="hint">(optional)</span></label>
+<label for="shared">${e(t.ack_shared)} <span class="hint">${e(t.optional)}</span></label>
 <input id="shared" name="shared" type="number" min="0" max="${MAX_SHARED}" step="1" inputmode="numeric" value="${previous?.shared ?? ''}">
-<label for="comment">Comment <span class="hint">(optional: what your team will do differently)</span></label>
+<label for="comment">${e(t.ack_comment)} <span class="hint">${e(t.ack_comment_hint)}</span></label>
 <textarea id="comment" name="comment" rows="4" maxlength="2000">${e(previous?.comment ?? '')}</textarea>
-<button type="submit">I have read this briefing</button>
+<button type="submit">${e(t.acknowledge)}</button>
 </form>`,
   );
 }
 
-export function ackThanks(config: Config, title: string, webUrl: string): string {
+export function ackThanks(config: Config, t: Messages, title: string, webUrl: string): string {
   return page(
     config,
-    'Thank you',
-    `<h1>Thank you</h1>
-<p>Your confirmation that you have read “${e(title)}” has been recorded for ${e(config.board.name)}.</p>
-<p><a href="${e(webUrl)}">Read the briefing again</a></p>`,
+    t.thanks_title,
+    `<h1>${e(t.thanks_title)}</h1>
+<p>${e(phrase(t.ack_recorded, { title, board: config.board.name }))}</p>
+<p><a href="${e(webUrl)}">${e(t.read_again)}</a></p>`,
   );
 }
 
-export function unsubscribeForm(config: Config, action: string, email: string): string {
+export function unsubscribeForm(config: Config, t: Messages, action: string, email: string): string {
   return page(
     config,
-    'Unsubscribe',
-    `<h1>Stop receiving these briefings?</h1>
-<p>${e(email)} will no longer receive ${e(config.board.short_name)} briefings by email. Your manager may still forward them to you.</p>
+    t.unsubscribe,
+    `<h1>${e(t.unsubscribe_title)}</h1>
+<p>${e(phrase(t.unsubscribe_explain, { email, short_name: config.board.short_name }))}</p>
 <form method="post" action="${e(action)}">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit">Unsubscribe</button>
+<button type="submit">${e(t.unsubscribe)}</button>
 </form>`,
   );
 }
 
-export function unsubscribed(config: Config): string {
+export function unsubscribed(config: Config, t: Messages): string {
   return page(
     config,
-    'Unsubscribed',
-    `<h1>You are unsubscribed</h1>
-<p>You will not receive more briefings by email. To receive them again, write to <a href="mailto:${e(config.board.email)}">${e(config.board.email)}</a>.</p>`,
+    t.unsubscribed_title,
+    `<h1>${e(t.unsubscribed_title)}</h1>
+<p>${phrase(e(t.unsubscribed_explain), { email: `<a href="mailto:${e(config.board.email)}">${e(config.board.email)}</a>` })}</p>`,
   );
 }

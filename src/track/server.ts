@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import type { Config } from '../config/index.js';
+import type { Config, Messages } from '../config/index.js';
 import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
@@ -42,6 +42,8 @@ export interface ServerOptions {
   /** The built site, dist/web. */
   webRoot: string;
   config: Config;
+  /** The board's words for the pages a reader meets (messages/<language>.yml). */
+  messages: Messages;
   store: Store;
   tokens: Tokens;
   dashboard?: DashboardHandler;
@@ -264,7 +266,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const d = await deliveryFor(m[1]!);
       const campaign = (await store.campaign(d.campaign_id))!;
       const action = `/a/${m[1]}`;
-      if (readOnly) return html(res, 200, ackForm(config, campaign.title, action));
+      if (readOnly) return html(res, 200, ackForm(config, options.messages, campaign.title, action));
       if (method !== 'POST') throw new HttpError(405);
       const fields = await readForm(req);
       const sharedText = (fields.get('shared') ?? '').trim();
@@ -280,18 +282,18 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       ];
       if (recording) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
       await writer.write(...writes);
-      return html(res, 200, ackThanks(config, campaign.title, `${base}/${campaign.slug}/`));
+      return html(res, 200, ackThanks(config, options.messages, campaign.title, `${base}/${campaign.slug}/`));
     }
 
     if ((m = routes.unsubscribe.exec(path))) {
       const d = await deliveryFor(m[1]!);
-      if (readOnly) return html(res, 200, unsubscribeForm(config, `/u/${m[1]}`, d.email));
+      if (readOnly) return html(res, 200, unsubscribeForm(config, options.messages, `/u/${m[1]}`, d.email));
       if (method !== 'POST') throw new HttpError(405);
       const fields = await readForm(req);
       if (fields.get('List-Unsubscribe') !== 'One-Click') throw new HttpError(400, 'expected List-Unsubscribe=One-Click');
       await store.suppress(d.email, 'unsubscribed', `campaign ${d.campaign_id}`);
       if (recording) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));
-      return html(res, 200, unsubscribed(config));
+      return html(res, 200, unsubscribed(config, options.messages));
     }
 
     if (path === '/dashboard' || path.startsWith('/dashboard/')) {
