@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
@@ -47,8 +48,11 @@ export interface ServerOptions {
   dashboard?: DashboardHandler;
   /** Password for /dashboard (HTTP Basic, any user name) or ?key=. */
   dashboardKey?: string;
-  /** Take the client address from X-Forwarded-For (behind a load balancer). */
-  trustProxy?: boolean;
+  /**
+   * Behind this many proxies of our own (true: one), the client address is the X-Forwarded-For
+   * entry the outermost of them appended.
+   */
+  trustProxy?: boolean | number;
 }
 
 export interface TrackServer {
@@ -93,9 +97,13 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const recentClicks = new Map<number, { link: number; at: number }[]>();
   const linkCounts = new Map<number, number>();
 
+  const hops = options.trustProxy === true ? 1 : options.trustProxy || 0;
   const clientIp = (req: IncomingMessage) => {
-    const forwarded = options.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
-    return forwarded || req.socket.remoteAddress || '';
+    // Each proxy appends the address it was reached from, and a client can write anything to the
+    // left of that: the entry our own nearest proxies added is the only one to believe.
+    const entries = hops ? String(req.headers['x-forwarded-for'] ?? '').split(',') : [];
+    const forwarded = entries.length ? entries[Math.max(0, entries.length - hops)]!.trim() : '';
+    return (isIP(forwarded) ? forwarded : '') || req.socket.remoteAddress || '';
   };
 
   /** Deliveries by id: a reader's pixel, clicks and page view each need theirs, and it seldom changes. */
