@@ -299,6 +299,19 @@ describe('a locked database and replayed requests', () => {
     expect(await t.store.trackingRows()).toBe(before + 20);
   });
 
+  it('acknowledgements and unsubscribes replayed on one token record at most 20 events a minute each', async () => {
+    await t.track.writer.flush();
+    const before = await t.store.trackingRows();
+    const kate = t.tokens.sign({ campaign: 1, delivery: 2 });
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    for (let i = 0; i < 30; i++) expect((await rawRequest(t.origin, 'POST', `/a/${kate}`, form, `shared=${i}`)).status).toBe(200);
+    for (let i = 0; i < 30; i++) expect((await rawRequest(t.origin, 'POST', `/u/${kate}`, form, 'List-Unsubscribe=One-Click')).status).toBe(200);
+    await t.track.writer.flush();
+    // Twenty events of each kind, and the one acknowledgement row.
+    expect(await t.store.trackingRows()).toBe(before + 41);
+    expect((await t.store.acknowledgements(1)).filter((a) => a.delivery_id === 2)).toHaveLength(1);
+  });
+
   it('path spellings of one page count as that page; no path makes a new page-view row', async () => {
     for (const path of ['/children-p/', '/children-p/index.html', '/%63hildren-p/', '/./children-p/', '/children-p//']) {
       expect((await fetch(`${t.origin}${path}`, { redirect: 'manual' })).status, path).toBe(200);

@@ -151,7 +151,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const recording = config.tracking !== 'off';
 
   /**
-   * Opens, clicks and views a token may record per minute, per kind: a person never needs more,
+   * Events a token may record per minute, per kind (opens, clicks, views, acknowledgements,
+   * unsubscribes; an acknowledgement still updates its one row): a person never needs more,
    * and a script replaying one token should not fill the database (it once wrote 8,000 a second).
    */
   const repeats = new Map<string, { start: number; count: number }>();
@@ -286,7 +287,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const writes: TrackWrite[] = [
         { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared, comment, at } },
       ];
-      if (recording) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
+      if (recordable(d, 'ack')) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
       await writer.write(...writes);
       return html(res, 200, ackThanks(config, campaign.title, `${base}/${campaign.slug}/`));
     }
@@ -298,7 +299,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const fields = await readForm(req);
       if (fields.get('List-Unsubscribe') !== 'One-Click') throw new HttpError(400, 'expected List-Unsubscribe=One-Click');
       await store.suppress(d.email, 'unsubscribed', `campaign ${d.campaign_id}`);
-      if (recording) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));
+      if (recordable(d, 'unsubscribe')) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));
       return html(res, 200, unsubscribed(config));
     }
 
