@@ -25,6 +25,10 @@ describe('content that used to break the build is a positioned problem', () => {
     expect(codes(`${head}\n## About %%bc:ack%% here\n`)).toEqual(['ERESERVED 6:10']);
     expect(codes(`${head}\n${'>'.repeat(2000)} deep\n`)).toEqual(['ENESTING 6:1']);
     expect(codes(`${head}\n${'- '.repeat(30)}deep\n`)).toEqual(['ENESTING 6:1']);
+    expect(codes(`${head}\n${'1. '.repeat(3000)}deep\n`)).toEqual(['ENESTING 6:1']);
+    expect(codes(`${head}\n${'1) '.repeat(3000)}deep\n`)).toEqual(['ENESTING 6:1']);
+    expect(codes(`${head}\n${'\\\\['.repeat(8000)}a${'](x)'.repeat(8000)}\n`)).toEqual(['ENESTING 6:63']);
+    expect(codes(`${head}\n${'\\['.repeat(8000)}a\n\n1. one\n2) two\n`)).toEqual([]);
     expect(codes(`${head}\ntext ${'['.repeat(40_000)}${']'.repeat(40_000)}\n`)).toEqual(['ENESTING 6:26']);
     expect(codes(`${head}\n${'x'.repeat(300 * 1024)}\n`)).toEqual(['ETOOBIG 1:1']);
     expect(codes(bomb)[0]).toMatch(/^EYAML \d+:\d+$/);
@@ -44,6 +48,8 @@ describe('content that used to break the build is a positioned problem', () => {
     write('quotes.md', `${head}\n${'>'.repeat(2000)} deep\n`);
     write('brackets.md', `${head}\n${'['.repeat(40_000)}x${']'.repeat(40_000)}\n`);
     write('bomb.md', bomb);
+    write('ordered.md', `${head}\n${'1. '.repeat(3000)}x\n`);
+    write('escaped.md', `${head}\n${'\\\\['.repeat(8000)}a${'](x)'.repeat(8000)}\n`);
     write('links.md', `${head}\n[report](javascript:alert(1)) and ![chart](data:image/svg+xml;base64,PHN2Zz4=) and [ok](https://example.org) [mail](mailto:board@example.org) ![fine](images/chart.png)\n`);
     const lists = join(dir, 'lists', 'agencies.yml');
     writeFileSync(lists, readFileSync(lists, 'utf8').replace(/name: .*/, 'name: Police %%bc:ack%%'));
@@ -55,6 +61,8 @@ describe('content that used to break the build is a positioned problem', () => {
     expect(check.stderr).toMatch(/^briefings\/slot\.md:6:10 {2}"%%bc:" is reserved/m);
     expect(check.stderr).toMatch(/^briefings\/quotes\.md:6:1 {2}more than 20 quotes or lists/m);
     expect(check.stderr).toMatch(/^briefings\/brackets\.md:6:21 {2}more than 20 \[ brackets/m);
+    expect(check.stderr).toMatch(/^briefings\/ordered\.md:6:1 {2}more than 20 quotes or lists/m);
+    expect(check.stderr).toMatch(/^briefings\/escaped\.md:6:63 {2}more than 20 \[ brackets/m);
     expect(check.stderr).toMatch(/^briefings\/bomb\.md:\d+:\d+ {2}invalid YAML: .*alias/im);
     expect(check.stderr).toMatch(/^briefings\/links\.md:6:1 {2}javascript:alert\(1\): a link must be/m);
     expect(check.stderr).toMatch(/^briefings\/links\.md:6:\d+ {2}data:image\/svg\+xml;base64,PHN2Zz4=: must be an http/m);
