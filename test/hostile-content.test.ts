@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBriefing } from '../src/briefing/index.js';
@@ -72,6 +72,21 @@ describe('content that used to break the build is a positioned problem', () => {
     const build = await cli(dir, ['build']);
     expect(build.code).toBe(1);
     expect(build.stderr).not.toMatch(/no value for slot|RangeError|at .*\.js:\d+/);
+  }, 60_000);
+
+  it('a slot marker spelt with entities is text: build and send print it and fill nothing from it', async () => {
+    const dir = tempProject();
+    const file = join(dir, 'briefings', 'children-p.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    When a child protection plan', '    &#37;%bc:ack%% and &#x25;&#x25;bc:web%% and %&#37;bc&#58;name%%. When a child protection plan'));
+    const check = await cli(dir, ['check']);
+    expect(check.stderr).not.toMatch(/children-p\.md:\d+:\d+ {2}(?!warning)/);
+    const build = await cli(dir, ['build']);
+    expect(build.code, build.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'dist/web/children-p/index.html'), 'utf8')).toContain('%%bc:ack%% and %%bc:web%% and %%bc:name%%.');
+    const send = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
+    expect(send.code, send.stderr).toBe(0);
+    const eml = readFileSync(join(dir, 'outbox', '1', readdirSync(join(dir, 'outbox', '1'))[0]!), 'utf8').replace(/=\r?\n/g, '');
+    expect(eml).toContain('%%bc:ack%% and %%bc:web%% and %%bc:name%%.');
   }, 60_000);
 
   it('briefcast.yml: a javascript: website, logo or link in a standard paragraph is refused', () => {
