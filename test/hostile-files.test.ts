@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvCell, table } from '../src/report/format.js';
+import { csvCell, periodCsv, table } from '../src/report/format.js';
 import { loadSecret, SecretError } from '../src/tokens/index.js';
 import { cli, policeCsv, tempProject } from './helpers.js';
 import { sentProject } from './track-helpers.js';
@@ -70,6 +70,23 @@ describe('names from lists, written out', () => {
     expect(csv.stdout).toContain("'@SUM(1),at@example.org");
     expect(csv.stdout).toContain("'-2+3,minus@example.org");
     expect(csv.stdout.split('\n').some((line) => /^[=+\-@\t\r]/.test(line))).toBe(false);
+  });
+
+  it('the yearly CSV neutralises titles, agency names and themes as the other CSVs do', () => {
+    const figures = { delivered: 1, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0 };
+    const out = periodCsv({
+      from: '2026-01-01',
+      to: '2026-12-31',
+      tracking: 'individual',
+      briefings: [{ slug: 'x', title: '=HYPERLINK("https://evil.example","x")', campaign: 1, sent: '2026-03-01', tags: ['@SUM(1)', 'neglect'], recipients: 1, ...figures }],
+      agencies: [{ agency: 'police', name: '+44 Police', briefings: 1, ...figures }],
+      total: { briefings: 1, people_reached: 1, ...figures },
+      themes: [],
+    });
+    expect(out).toContain(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
+    expect(out).toContain("'+44 Police,1,");
+    expect(out).toContain(",'@SUM(1) neglect");
+    expect(out.split('\n').some((line) => /(^|,)[=+\-@\t\r]/.test(line))).toBe(false);
   });
 
   it('tab and CR first are neutralised too; numbers stay numbers; a terminal table drops escape sequences', () => {

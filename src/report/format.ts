@@ -100,7 +100,7 @@ const briefingColumns = [
 
 /** The period's figures as one CSV: a section per agency, then per briefing, for a spreadsheet. */
 export function periodCsv(report: PeriodReport): string {
-  return stringify([
+  return csv([
     ['per agency', `${report.from} to ${report.to}`],
     periodColumns.map(([, h]) => h),
     ...report.agencies.map((a) => periodColumns.map(([k]) => a[k])),
