@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvCell, periodCsv, table } from '../src/report/format.js';
+import { outboxTransport } from '../src/send/index.js';
+import { openSqliteStore } from '../src/store/index.js';
 import { loadSecret, SecretError } from '../src/tokens/index.js';
 import { cli, policeCsv, tempProject } from './helpers.js';
 import { sentProject } from './track-helpers.js';
@@ -53,6 +55,34 @@ describe('files others could read', () => {
     const emls = readdirSync(join(dir, 'outbox', '1'));
     expect(emls.length).toBeGreaterThan(0);
     for (const f of emls) expect(mode(join(dir, 'outbox', '1', f)), f).toBe('600');
+  });
+});
+
+describe('files an older version left readable', () => {
+  it('opening the database, the secret or the outbox narrows data/, outbox/ and everything in them', async () => {
+    const { dir } = await sentProject();
+    const emls = readdirSync(join(dir, 'outbox', '1'));
+    const loose: [string, number][] = [
+      ['data', 0o755],
+      ['data/secret', 0o644],
+      ['data/briefcast.db', 0o644],
+      ['outbox', 0o755],
+      ['outbox/1', 0o755],
+      ...emls.map((f): [string, number] => [`outbox/1/${f}`, 0o644]),
+    ];
+    const widen = () => loose.forEach(([path, m]) => chmodSync(join(dir, path), m));
+    const narrowed = () => loose.map(([path]) => `${path} ${mode(join(dir, path))}`).filter((line) => !/ (600|700)$/.test(line));
+    widen();
+    loadSecret(dir, {});
+    expect(mode(join(dir, 'data'))).toBe('700');
+    expect(mode(join(dir, 'data', 'secret'))).toBe('600');
+    widen();
+    await (await openSqliteStore(join(dir, 'data', 'briefcast.db'))).close();
+    expect(mode(join(dir, 'data'))).toBe('700');
+    expect(mode(join(dir, 'data', 'briefcast.db'))).toBe('600');
+    widen();
+    outboxTransport(join(dir, 'outbox', '2'));
+    expect(narrowed().filter((line) => line.startsWith('outbox'))).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { keepOwnerOnly } from '../private-files.js';
 
 /**
  * Signed tokens for tracking URLs. The sender mints them and the tracker checks them, so they
@@ -100,12 +101,14 @@ export function readSecret(root: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * BRIEFCAST_SECRET, or a secret made on first run in data/secret, readable by its owner only.
+ * BRIEFCAST_SECRET, or a secret made on first run in data/secret, readable by its owner only
+ * (data/ left readable by an older version is narrowed).
  * The file is written whole under another name and then renamed, so a full disk or a killed
  * process leaves no secret rather than an empty one; a weak secret stops the command.
  */
 export function loadSecret(root: string, env: NodeJS.ProcessEnv = process.env): Buffer {
   const found = readSecret(root, env) ?? makeSecret(root);
+  keepOwnerOnly(join(root, 'data'));
   const problem = secretProblem(found.secret, found.name);
   if (problem) throw new SecretError(problem);
   return found.secret;
