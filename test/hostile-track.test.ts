@@ -130,7 +130,11 @@ describe('dashboard access', () => {
     expect(html).not.toContain('test-dashboard-key');
     const link = /href="(\/dashboard\/\d+)"/.exec(html)![1]!;
     expect((await get(link, session)).status).toBe(200);
-    expect((await get(`${link}/chase.csv?days=0`, session)).status).toBe(200);
+    const csv = await get(`${link}/chase.csv?days=0`, session);
+    expect(csv.status).toBe(200);
+    // 0 days is everyone not acknowledged yet, not the default 14.
+    expect(csv.headers.get('content-disposition')).toMatch(/-0d\.csv"$/);
+    expect(await (await get(`${link}?days=0`, session)).text()).toContain('Not acknowledged after 0 days');
     expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(index.headers.get('x-content-type-options')).toBe('nosniff');
     expect(index.headers.get('referrer-policy')).toBe('no-referrer');
