@@ -96,6 +96,6 @@ describe('content that used to break the build is a positioned problem', () => {
     configure(dir, { board: { website: 'https://example.org', logo: { src: 'javascript:alert(1)', alt: 'x' } } });
     expect(loadConfig(join(dir, 'briefcast.yml')).problems.map((p) => p.message).join('\n')).toMatch(/board\.logo\.src: must be an http/);
     configure(dir, { board: { logo: undefined }, standard: { intro: ['See [the guide](https://example.org/guide) and [our page](../about/).', 'Then [this](JavaScript:alert(1)).'] } });
-    expect(loadConfig(join(dir, 'briefcast.yml')).problems.map((p) => p.message)).toEqual(['standard.intro[1]: links and images must be http://, https://, mailto: or a relative path']);
+    expect(loadConfig(join(dir, 'briefcast.yml')).problems.map((p) => p.message)).toEqual(['standard.intro paragraph 2: links and images must be http://, https://, mailto: or a relative path']);
   });
 });

@@ -51,7 +51,7 @@ describe('smaller holes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'briefcast-lists-'));
     writeFileSync(join(dir, 'agencies.yml'), `agencies:\n  - id: police\n    name: Police\n    recipients:\n      - name: "${'A'.repeat(5000)}"\n        email: a@example.org\n      - name: "Jo\\r\\nBcc: x@evil.example"\n        email: jo@example.org\n      - name: Fine Name\n        email: ok@example.org\n`);
     const lists = loadLists(join(dir, 'agencies.yml'));
-    expect(lists.problems.map((p) => `${p.line} ${p.message}`)).toEqual(['5 agencies[0].recipients[0].name: at most 200 characters', '7 agencies[0].recipients[1].name: no control characters or line breaks']);
+    expect(lists.problems.map((p) => `${p.line} ${p.message}`)).toEqual(['5 agency 1, recipient 1, name: at most 200 characters', '7 agency 1, recipient 2, name: no control characters or line breaks']);
     expect(lists.agencies[0]!.recipients.map((r) => r.email)).toEqual(['ok@example.org']);
   });
 
