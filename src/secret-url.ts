@@ -4,23 +4,32 @@
  * never printed or logged, whatever characters it holds.
  */
 
-/**
- * `scheme://user:`, then everything up to the last `@` on the line: a password with an unencoded
- * `/`, `@` or space in it is still inside the match. A line that goes on to another address
- * loses a little more than the password, which is the safe way to be wrong.
- */
-const withPassword = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):[^\n]*@/gi;
+/** `scheme://user:`: what follows, up to the last `@` of the line, is the password. */
+const withPassword = /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@/]{0,200}:/i;
 /** `scheme://` and anything before an `@` in the same word, with or without a `:`. */
-const withUserinfo = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*)[^\s@]*@(?=\S)/gi;
+const withUserinfo = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:@/]{0,200})[^\s@]{0,1000}@(?=\S)/gi;
 /** No scheme at all, as `admin:S3CRET@host:587`: a word, a colon, no space, then an `@`. */
-const bareUserinfo = /(^|[\s<("'=,;])([\w.%+-]+):\S*@(?=\S)/g;
+const bareUserinfo = /(^|[\s<("'=,;])([\w.%+-]{1,200}):\S{0,1000}@(?=\S)/g;
 /** Query or key=value parameters that carry a secret, up to the next parameter or the end of the line. */
-const secretParameter = /((?:^|[?&;\s])[\w.-]*(?:pass|pwd|secret|token|key)[\w.-]*=)[^&#\n]*/gi;
+const secretParameter = /((?:^|[?&;\s])[\w.-]{0,50}(?:pass|pwd|secret|token|key)[\w.-]{0,50}=)[^&#\n]*/gi;
+
+/**
+ * Everything from the first `scheme://user:` of a line to the line's last `@` is hidden: a
+ * password with an unencoded `/`, `@` or space in it is still inside. A line that goes on to
+ * another address loses a little more than the password, which is the safe way to be wrong.
+ */
+function hidePasswords(line: string): string {
+  const last = line.lastIndexOf('@');
+  const m = last < 0 ? null : withPassword.exec(line.slice(0, last));
+  return m ? `${line.slice(0, m.index + m[0].length)}…${line.slice(last)}` : line;
+}
 
 /** The text with the credentials of every address in it hidden: `smtp://user:…@host`, `?password=…`. */
 export function redactUrls(text: string): string {
   return text
-    .replace(withPassword, (_all, scheme: string, user: string) => `${scheme}${user}:…@`)
+    .split('\n')
+    .map(hidePasswords)
+    .join('\n')
     .replace(withUserinfo, (all: string, scheme: string, user: string) => (all.endsWith(':…@') ? all : `${scheme}${user}:…@`))
     .replace(bareUserinfo, (all: string, before: string, user: string) => (all.endsWith(':…@') ? all : `${before}${user}:…@`))
     .replace(secretParameter, (_all, name: string) => `${name}…`);

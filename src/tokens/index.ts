@@ -119,7 +119,7 @@ export function readSecret(root: string, env: NodeJS.ProcessEnv = process.env): 
  */
 export function loadSecret(root: string, env: NodeJS.ProcessEnv = process.env): Buffer {
   const found = readSecret(root, env) ?? makeSecret(root);
-  keepOwnerOnly(join(root, 'data'));
+  keepOwnerOnly(join(root, 'data'), join(root, 'data', 'secret'));
   const problem = secretProblem(found.secret, found.name);
   if (problem) throw new SecretError(problem);
   return found.secret;

@@ -45,7 +45,7 @@ function migrate(db: Database.Database) {
 function keepPrivate(path: string) {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   closeSync(openSync(path, 'a', 0o600));
-  keepOwnerOnly(dirname(path));
+  keepOwnerOnly(dirname(path), path, `${path}-wal`, `${path}-shm`);
 }
 
 export interface SqliteOptions {
