@@ -19,11 +19,17 @@ export class ProblemsError extends Error {
   }
 }
 
+/** Text from lists, briefings and the database shown in a terminal: no escape sequences or other control characters. */
+export function printable(text: string): string {
+  return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+}
+
+/** One line per problem; what the user wrote is quoted in it, so it is cleaned for the terminal. */
 export function formatProblem(p: Problem): string {
-  if (p.file === undefined) return `briefcast: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
+  if (p.file === undefined) return printable(`briefcast: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
   const place = p.line === undefined ? p.file : p.column === undefined ? `${p.file}:${p.line}` : `${p.file}:${p.line}:${p.column}`;
   const prefix = p.severity === 'warning' ? 'warning: ' : '';
-  return `${place}  ${prefix}${p.message}`;
+  return printable(`${place}  ${prefix}${p.message}`);
 }
 
 export function hasErrors(problems: readonly Problem[]): boolean {

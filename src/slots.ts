@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * A rendered text with named holes, filled per reader by joining strings: the cheap,
  * last step of "compile once, personalise cheaply".
@@ -7,11 +9,18 @@ export interface Slotted {
   names: string[];
 }
 
-const marker = /%%bc:([a-z]+(?:-\d+)?)%%/g;
+/**
+ * Markers carry a random word chosen when this module loads. A briefing, list or setting was
+ * written before it, so no text in one can forge a marker, however it is encoded or escaped on
+ * its way through Markdown, MJML and the plain-text version. A marker never leaves the thread
+ * that made it: what is stored and sent is the Slotted form.
+ */
+const nonce = randomBytes(8).toString('hex');
+const marker = new RegExp(`%%bc${nonce}:([a-z]+(?:-\\d+)?)%%`, 'g');
 
 /** The placeholder a template or a link carries until a reader's value fills it. */
 export function slot(name: string): string {
-  return `%%bc:${name}%%`;
+  return `%%bc${nonce}:${name}%%`;
 }
 
 export function toSlotted(text: string): Slotted {

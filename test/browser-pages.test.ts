@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,27 @@ describe('in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await tracking?.close();
+  });
+
+  it('a logo SVG with a script, opened from the site, cannot run it or read the logged-in dashboard', async () => {
+    writeFileSync(
+      join(dir, 'dist/web/assets/evil.svg'),
+      `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>document.documentElement.setAttribute('data-ran', 'yes'); fetch('/dashboard').then((r) => r.text()).then((t) => document.documentElement.setAttribute('data-read', t));</script></svg>`,
+    );
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${base}/dashboard?key=test-dashboard-key`);
+      expect(new URL(page.url()).search).toBe('');
+      const asked: string[] = [];
+      page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+      const res = await page.goto(`${base}/assets/evil.svg`, { waitUntil: 'load' });
+      expect(res!.headers()['content-security-policy']).toMatch(/default-src 'none'.*sandbox/);
+      await page.waitForTimeout(300);
+      expect(asked).toEqual(['/assets/evil.svg']);
+      expect(await page.evaluate(() => [document.documentElement.getAttribute('data-ran'), document.documentElement.getAttribute('data-read')])).toEqual([null, null]);
+    } finally {
+      await page.close();
+    }
   });
 
   for (const width of [360, 1280]) {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBriefing } from '../src/briefing/index.js';
@@ -25,6 +25,10 @@ describe('content that used to break the build is a positioned problem', () => {
     expect(codes(`${head}\n## About %%bc:ack%% here\n`)).toEqual(['ERESERVED 6:10']);
     expect(codes(`${head}\n${'>'.repeat(2000)} deep\n`)).toEqual(['ENESTING 6:1']);
     expect(codes(`${head}\n${'- '.repeat(30)}deep\n`)).toEqual(['ENESTING 6:1']);
+    expect(codes(`${head}\n${'1. '.repeat(3000)}deep\n`)).toEqual(['ENESTING 6:1']);
+    expect(codes(`${head}\n${'1) '.repeat(3000)}deep\n`)).toEqual(['ENESTING 6:1']);
+    expect(codes(`${head}\n${'\\\\['.repeat(8000)}a${'](x)'.repeat(8000)}\n`)).toEqual(['ENESTING 6:63']);
+    expect(codes(`${head}\n${'\\['.repeat(8000)}a\n\n1. one\n2) two\n`)).toEqual([]);
     expect(codes(`${head}\ntext ${'['.repeat(40_000)}${']'.repeat(40_000)}\n`)).toEqual(['ENESTING 6:26']);
     expect(codes(`${head}\n${'x'.repeat(300 * 1024)}\n`)).toEqual(['ETOOBIG 1:1']);
     expect(codes(bomb)[0]).toMatch(/^EYAML \d+:\d+$/);
@@ -44,6 +48,8 @@ describe('content that used to break the build is a positioned problem', () => {
     write('quotes.md', `${head}\n${'>'.repeat(2000)} deep\n`);
     write('brackets.md', `${head}\n${'['.repeat(40_000)}x${']'.repeat(40_000)}\n`);
     write('bomb.md', bomb);
+    write('ordered.md', `${head}\n${'1. '.repeat(3000)}x\n`);
+    write('escaped.md', `${head}\n${'\\\\['.repeat(8000)}a${'](x)'.repeat(8000)}\n`);
     write('links.md', `${head}\n[report](javascript:alert(1)) and ![chart](data:image/svg+xml;base64,PHN2Zz4=) and [ok](https://example.org) [mail](mailto:board@example.org) ![fine](images/chart.png)\n`);
     const lists = join(dir, 'lists', 'agencies.yml');
     writeFileSync(lists, readFileSync(lists, 'utf8').replace(/name: .*/, 'name: Police %%bc:ack%%'));
@@ -55,6 +61,8 @@ describe('content that used to break the build is a positioned problem', () => {
     expect(check.stderr).toMatch(/^briefings\/slot\.md:6:10 {2}"%%bc:" is reserved/m);
     expect(check.stderr).toMatch(/^briefings\/quotes\.md:6:1 {2}more than 20 quotes or lists/m);
     expect(check.stderr).toMatch(/^briefings\/brackets\.md:6:21 {2}more than 20 \[ brackets/m);
+    expect(check.stderr).toMatch(/^briefings\/ordered\.md:6:1 {2}more than 20 quotes or lists/m);
+    expect(check.stderr).toMatch(/^briefings\/escaped\.md:6:63 {2}more than 20 \[ brackets/m);
     expect(check.stderr).toMatch(/^briefings\/bomb\.md:\d+:\d+ {2}invalid YAML: .*alias/im);
     expect(check.stderr).toMatch(/^briefings\/links\.md:6:1 {2}javascript:alert\(1\): a link must be/m);
     expect(check.stderr).toMatch(/^briefings\/links\.md:6:\d+ {2}data:image\/svg\+xml;base64,PHN2Zz4=: must be an http/m);
@@ -64,6 +72,21 @@ describe('content that used to break the build is a positioned problem', () => {
     const build = await cli(dir, ['build']);
     expect(build.code).toBe(1);
     expect(build.stderr).not.toMatch(/no value for slot|RangeError|at .*\.js:\d+/);
+  }, 60_000);
+
+  it('a slot marker spelt with entities is text: build and send print it and fill nothing from it', async () => {
+    const dir = tempProject();
+    const file = join(dir, 'briefings', 'children-p.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    When a child protection plan', '    &#37;%bc:ack%% and &#x25;&#x25;bc:web%% and %&#37;bc&#58;name%%. When a child protection plan'));
+    const check = await cli(dir, ['check']);
+    expect(check.stderr).not.toMatch(/children-p\.md:\d+:\d+ {2}(?!warning)/);
+    const build = await cli(dir, ['build']);
+    expect(build.code, build.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'dist/web/children-p/index.html'), 'utf8')).toContain('%%bc:ack%% and %%bc:web%% and %%bc:name%%.');
+    const send = await cli(dir, ['send', 'children-p', '--yes'], { SMTP_URL: '' });
+    expect(send.code, send.stderr).toBe(0);
+    const eml = readFileSync(join(dir, 'outbox', '1', readdirSync(join(dir, 'outbox', '1'))[0]!), 'utf8').replace(/=\r?\n/g, '');
+    expect(eml).toContain('%%bc:ack%% and %%bc:web%% and %%bc:name%%.');
   }, 60_000);
 
   it('briefcast.yml: a javascript: website, logo or link in a standard paragraph is refused', () => {

@@ -1,11 +1,13 @@
 import { spawn as spawnChild } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBriefing } from '../src/briefing/index.js';
 import { loadLists } from '../src/lists/index.js';
+import { formatProblem } from '../src/problem.js';
+import { periodText } from '../src/report/format.js';
 import { bin, cli, configure, tempProject } from './helpers.js';
 import { sentProject, startTracking } from './track-helpers.js';
 
@@ -13,6 +15,36 @@ describe('smaller holes', () => {
   it('a control character in a title or summary is an error, not a feed no reader can open', () => {
     const problems = parseBriefing('briefings/x.md', '---\ntitle: "Bell \\a here"\nsummary: "form\\ffeed"\n---\n').problems;
     expect(problems.map((p) => `${p.line} ${p.message}`)).toEqual(['2 title: no control characters', '3 summary: no control characters']);
+  });
+
+  it('a tag with a control character is refused; report themes and problems reach the terminal without escape sequences', () => {
+    const problems = parseBriefing('briefings/x.md', '---\ntitle: A\ntags: [neglect, "bell\\a", "clear\\e[2J"]\n---\n').problems;
+    expect(problems.map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual(['3:17 tag 2: no control characters or line breaks', '3:27 tag 3: no control characters or line breaks']);
+    const figures = { delivered: 1, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0 };
+    const text = periodText({
+      from: '2026-01-01',
+      to: '2026-12-31',
+      tracking: 'individual',
+      briefings: [{ slug: 'x', title: 'A', campaign: 1, sent: '2026-03-01', tags: [], recipients: 1, ...figures }],
+      agencies: [],
+      total: { briefings: 1, people_reached: 1, ...figures },
+      themes: [{ tag: 'neglect\x1b]8;;https://evil.example\x07\x1b[2J', briefings: 1 }],
+    });
+    expect(text).toContain('Themes covered: neglect (1)');
+    expect(formatProblem({ code: 'EAGENCY', severity: 'error', file: 'briefings/x.md', line: 3, column: 5, message: 'unknown agency "po\x1b[31mlice\r"' })).toBe('briefings/x.md:3:5  unknown agency "police"');
+  });
+
+  it('check and lists print what the user wrote without its control characters', async () => {
+    const dir = tempProject();
+    const briefing = join(dir, 'briefings', 'children-p.md');
+    writeFileSync(briefing, readFileSync(briefing, 'utf8').replace('  - early-help\n', '  - "early\\e[2Jhelp"\n'));
+    const lists = join(dir, 'lists', 'agencies.yml');
+    writeFileSync(lists, readFileSync(lists, 'utf8').replace('email: jo.bloggs@example.org', 'email: "jo\\e]8;;https://evil.example\\a@x"'));
+    const check = await cli(dir, ['check']);
+    expect(check.stderr).toMatch(/unknown agency "earlyhelp"/);
+    const listed = await cli(dir, ['lists']);
+    expect(listed.stderr).toMatch(/jo@x/);
+    for (const out of [check.stdout, check.stderr, listed.stdout, listed.stderr]) expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
   });
 
   it('a 5,000-character name or one with a line break is refused in the lists', () => {

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPreviewServer, type PreviewServer } from '../src/preview/index.js';
 import { LiveSite } from '../src/watch.js';
 import { listen } from './browser.js';
-import { tempProject } from './helpers.js';
+import { bin, tempProject } from './helpers.js';
 import { rawRequest } from './track-helpers.js';
 
 describe('the preview under attack from other pages', () => {
@@ -63,3 +64,25 @@ describe('the preview under attack from other pages', () => {
     expect(proofs).toEqual(['editor@example.org']);
   });
 });
+
+it('preview --port 0 prints the port it took, and answers there', async () => {
+  const dir = tempProject();
+  const child = spawn(process.execPath, [bin, 'preview', '--port', '0'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise<string>((done, failed) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const found = /preview on (http:\/\/\S+)/.exec(out);
+        if (found) done(found[1]!);
+      });
+      child.once('exit', (code) => failed(new Error(`preview exited ${code}: ${out}`)));
+    });
+    const port = Number(new URL(line).port);
+    expect(port).toBeGreaterThan(0);
+    const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { host: `localhost:${port}` } });
+    expect(res.status).toBe(200);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}, 30_000);

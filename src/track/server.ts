@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
@@ -49,8 +50,11 @@ export interface ServerOptions {
   dashboard?: DashboardHandler;
   /** Password for /dashboard (HTTP Basic, any user name) or ?key=. */
   dashboardKey?: string;
-  /** Take the client address from X-Forwarded-For (behind a load balancer). */
-  trustProxy?: boolean;
+  /**
+   * Behind this many proxies of our own (true: one), the client address is the X-Forwarded-For
+   * entry the outermost of them appended.
+   */
+  trustProxy?: boolean | number;
 }
 
 export interface TrackServer {
@@ -95,9 +99,13 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const recentClicks = new Map<number, { link: number; at: number }[]>();
   const linkCounts = new Map<number, number>();
 
+  const hops = options.trustProxy === true ? 1 : options.trustProxy || 0;
   const clientIp = (req: IncomingMessage) => {
-    const forwarded = options.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
-    return forwarded || req.socket.remoteAddress || '';
+    // Each proxy appends the address it was reached from, and a client can write anything to the
+    // left of that: the entry our own nearest proxies added is the only one to believe.
+    const entries = hops ? String(req.headers['x-forwarded-for'] ?? '').split(',') : [];
+    const forwarded = entries.length ? entries[Math.max(0, entries.length - hops)]!.trim() : '';
+    return (isIP(forwarded) ? forwarded : '') || req.socket.remoteAddress || '';
   };
 
   /** Deliveries by id: a reader's pixel, clicks and page view each need theirs, and it seldom changes. */
@@ -145,7 +153,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const recording = config.tracking !== 'off';
 
   /**
-   * Opens, clicks and views a token may record per minute, per kind: a person never needs more,
+   * Events a token may record per minute, per kind (opens, clicks, views, acknowledgements,
+   * unsubscribes; an acknowledgement still updates its one row): a person never needs more,
    * and a script replaying one token should not fill the database (it once wrote 8,000 a second).
    */
   const repeats = new Map<string, { start: number; count: number }>();
@@ -280,7 +289,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const writes: TrackWrite[] = [
         { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared, comment, at } },
       ];
-      if (recording) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
+      if (recordable(d, 'ack')) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
       await writer.write(...writes);
       return html(res, 200, ackThanks(config, options.messages, campaign.title, `${base}/${campaign.slug}/`));
     }
@@ -292,7 +301,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const fields = await readForm(req);
       if (fields.get('List-Unsubscribe') !== 'One-Click') throw new HttpError(400, 'expected List-Unsubscribe=One-Click');
       await store.suppress(d.email, 'unsubscribed', `campaign ${d.campaign_id}`);
-      if (recording) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));
+      if (recordable(d, 'unsubscribe')) await writer.write(event(req, d, 'unsubscribe', { class: 'human' }));
       return html(res, 200, unsubscribed(config, options.messages));
     }
 

@@ -97,9 +97,11 @@ export function createDashboardGate(options: GateOptions): DashboardGate {
           tooMany(res, wait);
           return false;
         }
+        // Counted as wrong before the body arrives, so parallel logins with slow bodies each
+        // see the ones before them; the right password clears the count again.
+        failed(ip);
         const password = (await readForm(req, { body: 2048, fields: 4, value: 400 })).get('password') ?? '';
         if (!same(password, options.key)) {
-          failed(ip);
           form(res, 401, 'That password is not right.');
           return false;
         }

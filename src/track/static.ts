@@ -16,6 +16,12 @@ const types: Record<string, string> = {
 };
 
 /**
+ * Everything but a page is opened as a sandboxed document that may run and fetch nothing: an SVG
+ * logo can hold a script, and from the site's own origin it could read the dashboard.
+ */
+const FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/**
  * Finds the file a URL path names inside `root`, or undefined: never a file outside it. Links
  * are resolved first, so a symbolic link in the site that points at data/ serves nothing, and
  * only regular files are served (no devices, sockets or FIFOs).
@@ -64,6 +70,7 @@ export function sendStatic(req: IncomingMessage, res: ServerResponse, file: stri
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', file.includes(`${sep}assets${sep}`) ? 'public, max-age=86400' : 'public, max-age=0, must-revalidate');
   res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (!file.endsWith('.html')) res.setHeader('Content-Security-Policy', FILE_POLICY);
   if (req.headers['if-none-match'] === etag) {
     res.statusCode = 304;
     res.end();

@@ -1,6 +1,7 @@
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { keepOwnerOnly } from '../../private-files.js';
 import { StoreError, type Store } from '../store.js';
 import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
@@ -39,18 +40,12 @@ function migrate(db: Database.Database) {
 /**
  * The database holds names, addresses and acknowledgements: its folder is the owner's only and
  * the file is made 0600 before SQLite opens it, which gives its -wal and -shm files the same mode.
- * Files an older version made readable are narrowed too.
+ * The folder and files an older version made readable are narrowed too.
  */
 function keepPrivate(path: string) {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   closeSync(openSync(path, 'a', 0o600));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    try {
-      chmodSync(file, 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
+  keepOwnerOnly(dirname(path), path, `${path}-wal`, `${path}-shm`);
 }
 
 export interface SqliteOptions {
