@@ -1,7 +1,7 @@
 // Compiles src/ to lib/ (what bin/briefcast.js runs) and copies the files beside the code that
 // it reads at run time (the SQL migrations). Runs at install (`prepare`) and before the tests.
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -10,3 +10,11 @@ rmSync(`${root}lib`, { recursive: true, force: true });
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 execFileSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
 cpSync(`${root}src`, `${root}lib`, { recursive: true, filter: (path) => !path.endsWith('.ts') });
+
+// The archive's offline search ships minified: a fifth of the size, minified once here rather than at every build.
+const require = createRequire(import.meta.url);
+const umd = join(dirname(require.resolve('minisearch')), '..', 'umd', 'index.js');
+const minified = require('uglify-js').minify(readFileSync(umd, 'utf8'));
+if (minified.error) throw minified.error;
+mkdirSync(`${root}lib/assets`, { recursive: true });
+writeFileSync(`${root}lib/assets/minisearch.min.js`, minified.code);

@@ -3,14 +3,14 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Briefing } from './briefing/index.js';
-import { isWebAddress } from './config/index.js';
+import { isWebAddress, type Config } from './config/index.js';
 import { loadProjectBriefings, openProjectBase, type ProjectBase, type ProjectOptions } from './project.js';
 import { chromiumPath, pdfAvailable, writePdfs } from './pdf.js';
 import { hasErrors, type Problem } from './problem.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RenderJob } from './build-worker.js';
-import { compileTemplates, createRenderContext, renderArchive, renderBriefing, renderFeed, TemplateError, toPage, type Page, type Rendered, type Templates } from './render/index.js';
+import { compileTemplates, createRenderContext, escapeHtml, renderArchive, renderBriefing, renderFeed, TemplateError, toPage, type Page, type Rendered, type Templates } from './render/index.js';
 
 export type { ProjectOptions } from './project.js';
 
@@ -111,6 +111,15 @@ export function manifestEntry(r: Page): ManifestEntry {
 
 // The browser copy of MiniSearch for the archive's offline search; the package does not export its path.
 const minisearchUmd = join(dirname(createRequire(import.meta.url).resolve('minisearch')), '..', 'umd', 'index.js');
+/** Minified when lib/ was built (scripts/build.js); the sources under test fall back to the plain copy. */
+const minisearchMin = join(import.meta.dirname, 'assets', 'minisearch.min.js');
+const searchScript = existsSync(minisearchMin) ? minisearchMin : minisearchUmd;
+
+/** The board's colour with the first letter of its short name: the tab of every page says whose site it is. */
+export function favicon(config: Config): string {
+  const letter = escapeHtml([...config.board.short_name.trim()][0]?.toUpperCase() ?? 'B');
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="${escapeHtml(config.board.colour)}"/><text x="16" y="23" font-family="Arial, Helvetica, sans-serif" font-size="20" font-weight="bold" text-anchor="middle" fill="#ffffff">${letter}</text></svg>\n`;
+}
 
 /** Writes every output of the site into `dir`; the writes overlap, as each is small. */
 export async function writeSite(dir: string, project: Project, rendered: readonly Page[], builtAt = new Date()): Promise<void> {
@@ -124,7 +133,8 @@ export async function writeSite(dir: string, project: Project, rendered: readonl
     writes.push(writeFile(join(dir, 'email', `${r.briefing.slug}.txt`), r.plain.text));
   }
   for (const [path, content] of siteIndex(project, rendered, builtAt)) writes.push(writeFile(join(dir, path), content));
-  writes.push(copyFile(minisearchUmd, join(dir, 'web', 'assets', 'minisearch.js')));
+  writes.push(copyFile(searchScript, join(dir, 'web', 'assets', 'minisearch.js')));
+  writes.push(writeFile(join(dir, 'web', 'favicon.svg'), favicon(project.config)));
   const logo = project.config.board.logo?.src;
   if (logo && !isWebAddress(logo)) writes.push(copyFile(join(project.root, logo), join(dir, 'web', 'assets', basename(logo))));
   await Promise.all(writes);

@@ -1,3 +1,4 @@
+import { inlineStyles } from './inline.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
@@ -137,7 +138,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
       summary.push(`  ${id}: ${people} ${people === 1 ? 'person receives' : 'people receive'} ${rendered.lessonsFor([id]).length} of ${rendered.briefing.lessons.length} lessons`);
     }
   }
-  const content = plannedContents(src, { tracked: config.tracking !== 'off' }, plan.recipients.map((r) => r.agencies));
+  const content = await inlineStyles(plannedContents(src, { tracked: config.tracking !== 'off' }, plan.recipients.map((r) => r.agencies)));
   return {
     prepared: {
       summary,
@@ -178,7 +179,7 @@ async function prepareReminder(store: Store, config: Config, intent: SendIntent,
   const src = await source();
   const { rendered } = src;
   const sentOn = src.dateLabel(day(plan.parent.created_at));
-  const content = plannedContent(src, { tracked: true, reminderOf: sentOn });
+  const content = await inlineStyles([plannedContent(src, { tracked: true, reminderOf: sentOn })]);
   return {
     prepared: {
       summary: [
@@ -201,7 +202,7 @@ async function prepareReminder(store: Store, config: Config, intent: SendIntent,
           agencies: plan.parent.agencies.split(' '),
           recipients: plan.recipients,
           links: rendered.links,
-          content: [content],
+          content,
         }),
     },
     problems: [],
@@ -287,8 +288,8 @@ export async function runSend(run: RunSend): Promise<Outcome> {
 /** One proof copy, marked as such, recorded nowhere: plain links, no tracking, a Message-ID of its own. */
 export async function sendProof(source: Source, config: Config, transport: Transport, tokens: Tokens, address: string): Promise<string> {
   try {
-    const content = plannedContent(source, { tracked: false, subjectPrefix: `${source.rendered.subjects.proof} ` });
-    const compose = createComposer({ sender: senderOf(config), content: [content], links: source.rendered.links, slug: source.rendered.briefing.slug, tokens, installId: 'proof' });
+    const content = await inlineStyles([plannedContent(source, { tracked: false, subjectPrefix: `${source.rendered.subjects.proof} ` })]);
+    const compose = createComposer({ sender: senderOf(config), content, links: source.rendered.links, slug: source.rendered.briefing.slug, tokens, installId: 'proof' });
     const result = await transport.send(compose({ id: 0, seq: Date.now(), email: address, name: address, agencies: '' }));
     return `${result.response} (through ${transport.description})`;
   } finally {

@@ -333,7 +333,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       res.setHeader('Content-Security-Policy', path === '/' || path === '/index.html' ? ARCHIVE_POLICY : PAGE_POLICY);
       res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
     }
-    sendStatic(req, res, file);
+    await sendStatic(req, res, file);
   }
 
   const server = createServer((req, res) => {
