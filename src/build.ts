@@ -6,6 +6,7 @@ import type { Briefing } from './briefing/index.js';
 import { isWebAddress, type Config } from './config/index.js';
 import { loadProjectBriefings, openProjectBase, type ProjectBase, type ProjectOptions } from './project.js';
 import { chromiumPath, pdfAvailable, writePdfs } from './pdf.js';
+import { isRunning } from './process-alive.js';
 import { hasErrors, type Problem } from './problem.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -116,7 +117,7 @@ const minisearchMin = join(import.meta.dirname, 'assets', 'minisearch.min.js');
 const searchScript = existsSync(minisearchMin) ? minisearchMin : minisearchUmd;
 
 /** The board's colour with the first letter of its short name: the tab of every page says whose site it is. */
-export function favicon(config: Config): string {
+function favicon(config: Config): string {
   const letter = escapeHtml([...config.board.short_name.trim()][0]?.toUpperCase() ?? 'B');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="${escapeHtml(config.board.colour)}"/><text x="16" y="23" font-family="Arial, Helvetica, sans-serif" font-size="20" font-weight="bold" text-anchor="middle" fill="#ffffff">${letter}</text></svg>\n`;
 }
@@ -161,14 +162,6 @@ export function siteIndex(project: Project, rendered: readonly Page[], builtAt: 
  * between the two renames, the previous site goes back first so there is always a dist/.
  */
 function cleanLeftovers(out: string) {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
   const prefix = basename(out);
   let names: string[];
   try {
@@ -178,7 +171,7 @@ function cleanLeftovers(out: string) {
   }
   for (const name of names) {
     const m = /^\.(tmp|old)-(\d+)$/.exec(name.slice(prefix.length));
-    if (!name.startsWith(prefix) || !m || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
+    if (!name.startsWith(prefix) || !m || Number(m[2]) === process.pid || isRunning(Number(m[2]))) continue;
     const path = join(dirname(out), name);
     if (m[1] === 'old' && !existsSync(out)) renameSync(path, out);
     else rmSync(path, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { isRunning } from '../process-alive.js';
 import { inlineStyles } from './inline.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -218,12 +219,7 @@ export function senderId(): string {
 function deadHere(owner: string): boolean {
   const [host, pid] = owner.split('/');
   if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !isRunning(Number(pid));
 }
 
 export interface RunSend {
