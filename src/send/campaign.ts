@@ -139,7 +139,8 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
       summary.push(`  ${id}: ${people} ${people === 1 ? 'person receives' : 'people receive'} ${rendered.lessonsFor([id]).length} of ${rendered.briefing.lessons.length} lessons`);
     }
   }
-  const content = await inlineStyles(plannedContents(src, { tracked: config.tracking !== 'off' }, plan.recipients.map((r) => r.agencies)));
+  // Rendered now, inlined only when the campaign starts: a dry run, or a no at the prompt, never pays for it.
+  const content = plannedContents(src, { tracked: config.tracking !== 'off' }, plan.recipients.map((r) => r.agencies));
   return {
     prepared: {
       summary,
@@ -149,7 +150,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
       async *planned() {
         for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
       },
-      start: () =>
+      start: async () =>
         store.createCampaign({
           slug: rendered.briefing.slug,
           title: rendered.briefing.title,
@@ -158,7 +159,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
           send_by: plan.sendBy,
           recipients: plan.recipients,
           links: rendered.links,
-          content,
+          content: await inlineStyles(content),
         }),
     },
     problems: [],
@@ -180,7 +181,7 @@ async function prepareReminder(store: Store, config: Config, intent: SendIntent,
   const src = await source();
   const { rendered } = src;
   const sentOn = src.dateLabel(day(plan.parent.created_at));
-  const content = await inlineStyles([plannedContent(src, { tracked: true, reminderOf: sentOn })]);
+  const content = [plannedContent(src, { tracked: true, reminderOf: sentOn })];
   return {
     prepared: {
       summary: [
@@ -193,7 +194,7 @@ async function prepareReminder(store: Store, config: Config, intent: SendIntent,
       async *planned() {
         for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
       },
-      start: () =>
+      start: async () =>
         store.createCampaign({
           slug: plan.parent.slug,
           title: plan.parent.title,
@@ -203,7 +204,7 @@ async function prepareReminder(store: Store, config: Config, intent: SendIntent,
           agencies: plan.parent.agencies.split(' '),
           recipients: plan.recipients,
           links: rendered.links,
-          content,
+          content: await inlineStyles(content),
         }),
     },
     problems: [],
