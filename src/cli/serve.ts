@@ -53,10 +53,10 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     track.server.once('error', (error: NodeJS.ErrnoException) => failed(error));
     track.server.listen(options.port, options.host, () => ready());
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen on ${options.host}:${options.port}: ${error.code ? plainErrno(error.code) : error.message}`, 'ELISTEN'));
-  // Stop cleanly from the moment anything is printed: a supervisor may signal as soon as it sees output.
   const stopPolling =
     config.bounces.poll && process.env.BOUNCE_IMAP_URL ? (await import('./bounces.js')).pollBounces(store, tokens, config, config.bounces.poll) : () => undefined;
   if (config.bounces.poll && !process.env.BOUNCE_IMAP_URL) console.error('briefcast: warning: bounces.poll is set but BOUNCE_IMAP_URL is not: bounces are not read');
+  // Stop cleanly from the moment anything is printed: a supervisor may signal as soon as it sees output.
   let stopping = false;
   const stop = async () => {
     if (stopping) process.exit(1);
