@@ -31,6 +31,47 @@ export interface AgencyFigures {
   /** Acknowledged as a percentage of delivered. */
   acknowledged_pct: number;
   shared: number;
+  /** Left out of the send: suppressed (unsubscribed, unreachable) before or while sending. */
+  suppressed: number;
+  /** Team discussion records made from this agency's messages (a reader's latest counts once). */
+  discussions: number;
+  /** People who took part in those discussions, as the teams said. */
+  discussion_people: number;
+  actions_agreed: number;
+  actions_done: number;
+  /** Agreed actions past their due date and not marked done. */
+  actions_overdue: number;
+  /** Discussion records that answered the follow-up ("what has changed since?"). */
+  follow_ups: number;
+  /** People counted here who are also on another agency's list (counted once in the total). */
+  shared_with_other_agencies: number;
+}
+
+/** An agreed action as a team recorded it, and what the follow-up said of it. */
+export interface ActionRecord {
+  text: string;
+  /** A role, not a name: "team manager". */
+  owner: string | null;
+  /** YYYY-MM-DD. */
+  due: string | null;
+  /** From the follow-up: null until it was answered. */
+  done: boolean | null;
+  overdue: boolean;
+}
+
+/** One team discussion, as the board reads it under the agency. */
+export interface DiscussionRecord {
+  /** YYYY-MM-DD. */
+  discussed_on: string;
+  people: number | null;
+  /** The reader's name and role: only where tracking is `individual`. */
+  reader: { name: string; role: string | null } | null;
+  answers: { question: string; answer: string }[];
+  actions: ActionRecord[];
+  comment: string | null;
+  follow_up: { answered_on: string; answer: string } | null;
+  /** When the record was last changed (ISO). */
+  updated: string;
 }
 
 export interface LinkFigures {
@@ -55,6 +96,10 @@ export interface Report {
   links: LinkFigures[];
   machine: { kind: string; reason: string; events: number }[];
   page_views: { human: number; machine: number };
+  /** The briefing's other campaigns, newest first: `report --campaign N` shows one. */
+  other_campaigns: { id: number; created: string; state: string }[];
+  /** Per agency, what its teams recorded, in full. Empty where tracking is `off`. */
+  discussions: { agency: string; name: string; records: DiscussionRecord[] }[];
   chase: {
     days: number;
     people: Pick<Person, 'name' | 'email' | 'agencies' | 'sent_at' | 'opened' | 'viewed'>[];
@@ -74,7 +119,10 @@ export interface ReportOptions {
 }
 
 function blank(agency: string, name: string): AgencyFigures {
-  return { agency, name, recipients: 0, delivered: 0, failed: 0, bounced: 0, opened: 0, clicked: 0, viewed: 0, acknowledged: 0, acknowledged_pct: 0, shared: 0 };
+  return {
+    agency, name, recipients: 0, delivered: 0, failed: 0, bounced: 0, opened: 0, clicked: 0, viewed: 0, acknowledged: 0, acknowledged_pct: 0, shared: 0,
+    suppressed: 0, discussions: 0, discussion_people: 0, actions_agreed: 0, actions_done: 0, actions_overdue: 0, follow_ups: 0, shared_with_other_agencies: 0,
+  };
 }
 
 /** Everyone a campaign (and its reminders) reached, once each, with what they did. */
@@ -212,6 +260,8 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
     links: [...links.values()],
     machine: [...machine.values()].sort((a, b) => b.events - a.events),
     page_views: await store.pageViews(campaign.slug),
+    other_campaigns: [],
+    discussions: [],
     chase,
   };
 }
