@@ -61,8 +61,7 @@ export interface Store {
   /** Removes a suppression; returns whether there was one. */
   unsuppress(email: string): Promise<boolean>;
   suppressions(): Promise<Suppression[]>;
-  /** Link n of a campaign's briefing as it was sent. */
-  link(campaignId: number, n: number): Promise<CampaignLink | undefined>;
+  /** The links of a campaign's briefing as it was sent. */
   links(campaignId: number): Promise<CampaignLink[]>;
   /** Writes a batch of tracking events, acknowledgements and page views in one transaction. */
   writeTracking(writes: readonly TrackWrite[]): Promise<void>;

@@ -4,8 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import type { Config, Messages } from '../config/index.js';
-import type { Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
-import type { Tokens } from '../tokens/index.js';
+import { setBounded } from '../bounded.js';
+import type { CampaignLink, Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
+import type { TokenIds, Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
 import { ackForm, ackThanks, MAX_SHARED, unsubscribed, unsubscribeForm } from './pages.js';
 import { redactUrls } from '../secret-url.js';
@@ -97,7 +98,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const base = config.base_url;
   /** Recent clicks per delivery, to notice a scanner following every link within a second or two. */
   const recentClicks = new Map<number, { link: number; at: number }[]>();
-  const linkCounts = new Map<number, number>();
+  /** A campaign's links as it was sent: they never change, and every click needs them. */
+  const campaignLinks = new Map<number, Map<number, CampaignLink>>();
 
   const hops = options.trustProxy === true ? 1 : options.trustProxy || 0;
   const clientIp = (req: IncomingMessage) => {
@@ -114,16 +116,19 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     const hit = deliveries.get(id);
     if (hit) return hit;
     const d = await store.delivery(id);
-    if (d?.sent_at) {
-      if (deliveries.size >= 20_000) deliveries.delete(deliveries.keys().next().value!);
-      deliveries.set(id, d);
-    }
+    if (d?.sent_at) setBounded(deliveries, id, d, 20_000);
     return d;
   }
 
+  /** Tokens already checked: a reader's pixel, clicks and pages repeat one, and its HMAC need not be computed again. */
+  const verified = new Map<string, TokenIds>();
   async function deliveryFor(token: string): Promise<Delivery> {
-    const ids = tokens.verify(token);
-    if (!ids) throw new HttpError(404);
+    let ids = verified.get(token);
+    if (!ids) {
+      ids = tokens.verify(token);
+      if (!ids) throw new HttpError(404);
+      setBounded(verified, token, ids, 20_000);
+    }
     const delivery = await cachedDelivery(ids.delivery);
     if (!delivery || delivery.campaign_id !== ids.campaign) throw new HttpError(404);
     return delivery;
@@ -163,22 +168,21 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     const now = Date.now();
     let window = repeats.get(key);
     if (!window || now - window.start > REPEAT_WINDOW_MS) {
-      repeats.delete(key);
-      if (repeats.size >= 50_000) repeats.delete(repeats.keys().next().value!);
       window = { start: now, count: 0 };
-      repeats.set(key, window);
+      setBounded(repeats, key, window, 50_000);
     }
     return ++window.count <= MAX_REPEATS;
   };
   const recordable = (d: Delivery, kind: EventKind) => recording && withinBound(d, kind);
 
-  async function linkCount(campaignId: number): Promise<number> {
-    let n = linkCounts.get(campaignId);
-    if (n === undefined) {
-      n = (await store.links(campaignId)).length;
-      linkCounts.set(campaignId, n);
+  async function linksOf(campaignId: number): Promise<Map<number, CampaignLink>> {
+    let links = campaignLinks.get(campaignId);
+    if (!links) {
+      links = new Map((await store.links(campaignId)).map((l) => [l.n, l]));
+      // Only campaigns a signed token names get here, so the map holds at most the real ones.
+      campaignLinks.set(campaignId, links);
     }
-    return n;
+    return links;
   }
 
   /** A click that completes "every link within two seconds" turns the burst into a machine's. */
@@ -187,9 +191,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     const now = Date.now();
     const recent = (recentClicks.get(d.id) ?? []).filter((c) => now - c.at <= ALL_LINKS_WINDOW_MS);
     recent.push({ link, at: now });
-    recentClicks.set(d.id, recent);
-    if (recentClicks.size > 10_000) recentClicks.delete(recentClicks.keys().next().value!);
-    const total = await linkCount(d.campaign_id);
+    setBounded(recentClicks, d.id, recent, 10_000);
+    const total = (await linksOf(d.campaign_id)).size;
     const distinct = new Set(recent.map((c) => c.link)).size;
     if (total > 1 && distinct >= total) {
       const reason = `every link clicked within ${ALL_LINKS_WINDOW_MS / 1000} s`;
@@ -237,7 +240,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const d = await deliveryFor(m[1]!);
       const n = Number(m[2]);
       // Only a link the campaign's own briefing contained; nothing from the request.
-      const link = await store.link(d.campaign_id, n);
+      const link = (await linksOf(d.campaign_id)).get(n);
       // A link no header can carry (CR, LF, other controls) is not followed, and nothing is recorded.
       if (!link || /[\x00-\x1f\x7f]/.test(link.url)) throw new HttpError(404);
       if (recordable(d, 'click')) await writer.write(event(req, d, 'click', await clickVerdict(req, d, n), n));

@@ -1,3 +1,4 @@
+import { setBounded } from '../bounded.js';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readForm } from './form.js';
@@ -72,10 +73,8 @@ export function createDashboardGate(options: GateOptions): DashboardGate {
   };
   const failed = (ip: string) => {
     const count = (failures.get(ip)?.count ?? 0) + 1;
-    failures.delete(ip);
-    if (failures.size >= MAX_ADDRESSES) failures.delete(failures.keys().next().value!);
     const wait = count > FREE_FAILURES ? Math.min(MAX_WAIT_MS, 1000 * 2 ** (count - FREE_FAILURES - 1)) : 0;
-    failures.set(ip, { count, until: now() + wait });
+    setBounded(failures, ip, { count, until: now() + wait }, MAX_ADDRESSES);
   };
   const form = (res: ServerResponse, status: number, message: string) => {
     res.statusCode = status;

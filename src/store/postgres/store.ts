@@ -246,7 +246,6 @@ export async function openPostgresStore(url: string): Promise<Store> {
       return ((await pool.query('DELETE FROM suppressions WHERE email = $1', [email.toLowerCase()])).rowCount ?? 0) > 0;
     },
     suppressions: () => all<Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
-    link: (campaignId, n) => one<CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = $1 AND n = $2', [campaignId, n]),
     links: (campaignId) => all<CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = $1 ORDER BY n', [campaignId]),
     async writeTracking(writes: readonly TrackWrite[]) {
       if (!writes.length) return;

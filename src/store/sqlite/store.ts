@@ -3,14 +3,12 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { keepOwnerOnly } from '../../private-files.js';
 import { StoreError, type Store } from '../store.js';
-import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
+import { trackingConnection } from './tracking.js';
+import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
 /** How long a statement waits for another process's lock; the thread is blocked meanwhile. */
 const BUSY_MS = 5000;
-/** Tracking writes wait at most this long at a time, and retry asynchronously: about 10 s in all. */
-const TRACKING_BUSY_MS = 20;
-const TRACKING_RETRIES = 45;
 
 function emptyCounts(): Counts {
   return { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
@@ -127,21 +125,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     suppressed: db.prepare<[string], Suppression>('SELECT * FROM suppressions WHERE email = ?'),
     suppressions: db.prepare<[], Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
     insertLink: db.prepare('INSERT INTO campaign_links (campaign_id, n, url, text, lesson) VALUES (?, ?, ?, ?, ?)'),
-    link: db.prepare<[number, number], CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = ? AND n = ?'),
     links: db.prepare<[number], CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = ? ORDER BY n'),
-    insertEvent: db.prepare(
-      `INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)
-       VALUES (@campaign_id, @delivery_id, @agencies, @kind, @link, @class, @reason, @user_agent, @ip_prefix, @at)`,
-    ),
-    // A second "I have read it" updates the first (the form is idempotent); a field left blank keeps what was given.
-    upsertAck: db.prepare(
-      `INSERT INTO acknowledgements (ack_key, campaign_id, delivery_id, agencies, shared, comment, created_at, updated_at)
-       VALUES (@ack_key, @campaign_id, @delivery_id, @agencies, @shared, @comment, @at, @at)
-       ON CONFLICT (ack_key) DO UPDATE SET shared = coalesce(excluded.shared, acknowledgements.shared), comment = coalesce(excluded.comment, acknowledgements.comment), updated_at = excluded.updated_at`,
-    ),
-    pageView: db.prepare(
-      'INSERT INTO page_views (slug, day, class, views) VALUES (?, ?, ?, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = views + 1',
-    ),
     reclassify: db.prepare("UPDATE events SET class = 'machine', reason = ? WHERE delivery_id = ? AND kind = 'click' AND at >= ? AND class = 'human'"),
     byMessageId: db.prepare<[string], Delivery>('SELECT * FROM deliveries WHERE message_id = ? ORDER BY id DESC LIMIT 1'),
     insertBounce: db.prepare(
@@ -228,30 +212,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     for (const id of ids) q.release.run(now, id);
   });
 
-  const writeTracking = db.transaction((writes: readonly TrackWrite[]) => {
-    for (const w of writes) {
-      if (w.type === 'event') {
-        const e = w.event;
-        q.insertEvent.run({
-          campaign_id: e.campaign_id,
-          delivery_id: e.delivery_id ?? null,
-          agencies: e.agencies,
-          kind: e.kind,
-          link: e.link ?? null,
-          class: e.class,
-          reason: e.reason ?? null,
-          user_agent: e.user_agent ?? null,
-          ip_prefix: e.ip_prefix ?? null,
-          at: e.at,
-        });
-      } else if (w.type === 'ack') {
-        const a = w.ack;
-        q.upsertAck.run({ ack_key: a.ack_key, campaign_id: a.campaign_id, delivery_id: a.delivery_id ?? null, agencies: a.agencies, shared: a.shared ?? null, comment: a.comment ?? null, at: a.at });
-      } else {
-        q.pageView.run(w.view.slug, w.view.day, w.view.class);
-      }
-    }
-  });
+  const tracking = trackingConnection(path, db);
 
   const suppressionSet = () => new Set(q.suppressions.all().map((s) => s.email.toLowerCase()));
 
@@ -356,28 +317,11 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     async suppressions() {
       return q.suppressions.all();
     },
-    async link(campaignId, n) {
-      return q.link.get(campaignId, n);
-    },
     async links(campaignId) {
       return q.links.all(campaignId);
     },
     async writeTracking(writes) {
-      if (!writes.length) return;
-      // better-sqlite3 waits for a lock synchronously, and the tracker serves every page from this
-      // thread: wait briefly, then retry between other requests, never for seconds in one go.
-      for (let attempt = 0; ; attempt++) {
-        db.pragma(`busy_timeout = ${TRACKING_BUSY_MS}`);
-        try {
-          writeTracking(writes);
-          return;
-        } catch (error) {
-          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= TRACKING_RETRIES) throw error;
-        } finally {
-          db.pragma(`busy_timeout = ${busyMs}`);
-        }
-        await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt)));
-      }
+      if (writes.length) await tracking.write(writes);
     },
     async reclassifyClicks(deliveryId, since, reason) {
       q.reclassify.run(reason, deliveryId, since);
@@ -404,6 +348,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       return q.eventTotal.get()!.n;
     },
     async close() {
+      tracking.close();
       db.close();
     },
   };

@@ -1,0 +1,73 @@
+import Database from 'better-sqlite3';
+import type { TrackWrite } from '../types.js';
+
+/** One transaction storing a batch of tracking writes on this connection. */
+export function trackingWrites(db: Database.Database): (writes: readonly TrackWrite[]) => void {
+  const insertEvent = db.prepare(
+    `INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // A second "I have read it" updates the first (the form is idempotent); a field left blank keeps what was given.
+  const upsertAck = db.prepare(
+    `INSERT INTO acknowledgements (ack_key, campaign_id, delivery_id, agencies, shared, comment, created_at, updated_at)
+     VALUES (@ack_key, @campaign_id, @delivery_id, @agencies, @shared, @comment, @at, @at)
+     ON CONFLICT (ack_key) DO UPDATE SET shared = coalesce(excluded.shared, acknowledgements.shared), comment = coalesce(excluded.comment, acknowledgements.comment), updated_at = excluded.updated_at`,
+  );
+  const pageView = db.prepare('INSERT INTO page_views (slug, day, class, views) VALUES (?, ?, ?, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = views + 1');
+  return db.transaction((writes: readonly TrackWrite[]) => {
+    for (const w of writes) {
+      if (w.type === 'event') {
+        const e = w.event;
+        // Positional: binding by name costs the tracker's busiest statement a lookup per value.
+        insertEvent.run(e.campaign_id, e.delivery_id ?? null, e.agencies, e.kind, e.link ?? null, e.class, e.reason ?? null, e.user_agent ?? null, e.ip_prefix ?? null, e.at);
+      } else if (w.type === 'ack') {
+        const a = w.ack;
+        upsertAck.run({ ack_key: a.ack_key, campaign_id: a.campaign_id, delivery_id: a.delivery_id ?? null, agencies: a.agencies, shared: a.shared ?? null, comment: a.comment ?? null, at: a.at });
+      } else {
+        pageView.run(w.view.slug, w.view.day, w.view.class);
+      }
+    }
+  });
+}
+
+/** A tracking batch waits at most this long for a lock at a time, and retries asynchronously: about 10 s in all. */
+const BUSY_MS = 20;
+const RETRIES = 45;
+
+/**
+ * Tracking writes through a connection of their own, whose lock wait is always short: better-sqlite3
+ * waits for a lock synchronously, and the tracker serves every page from this thread, so a batch
+ * waits briefly and retries between other requests, never for seconds in one go. A database in
+ * memory has no second connection: its writes share `db`.
+ */
+export function trackingConnection(path: string, db: Database.Database) {
+  let own: Database.Database | undefined;
+  let write: ((writes: readonly TrackWrite[]) => void) | undefined;
+  // Opened at the first write: most commands that open the store never track anything.
+  const open = () => {
+    own = path === ':memory:' ? db : new Database(path);
+    if (own !== db) {
+      own.pragma(`busy_timeout = ${BUSY_MS}`);
+      own.pragma('synchronous = NORMAL');
+      own.pragma('foreign_keys = ON');
+    }
+    return trackingWrites(own);
+  };
+  return {
+    async write(writes: readonly TrackWrite[]): Promise<void> {
+      write ??= open();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          write(writes);
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= RETRIES) throw error;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt)));
+      }
+    },
+    close(): void {
+      if (own && own !== db) own.close();
+    },
+  };
+}
