@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import { loadLists } from '../lists/index.js';
 import { hasErrors } from '../problem.js';
 import type { Rendered } from '../render/index.js';
-import { nextStep, outboxTransport, parseSmtpUrl, prepareSend, runSend, sendProof as proof, smtpTransport, type Progress, type Source, type Transport } from '../send/index.js';
+import { nextStep, parseSmtpUrl, prepareSend, runSend, runSendOnThread, senderId, sendProof as proof, transportOf, type Progress, type Source, type TransportSpec } from '../send/index.js';
 import { createTokens, loadSecret } from '../tokens/index.js';
 import { confirm, fail, report, today } from './output.js';
 import { openStoreOrFail } from './store.js';
@@ -54,14 +54,14 @@ function progressReporter(total: number) {
   };
 }
 
-function transportFor(root: string, campaignId: number | string, settings: Config['send']): Transport {
+function transportFor(root: string, campaignId: number | string, settings: Config['send']): TransportSpec {
   const url = process.env.SMTP_URL;
-  return url ? smtpTransport(url, settings) : outboxTransport(join(root, 'outbox', String(campaignId)));
+  return url ? { kind: 'smtp', url, settings } : { kind: 'outbox', dir: join(root, 'outbox', String(campaignId)) };
 }
 
-function tokensFor(root: string) {
+function secretOf(root: string): Buffer {
   try {
-    return createTokens(loadSecret(root));
+    return loadSecret(root);
   } catch (error) {
     fail(`cannot read or create the secret in data/secret: ${(error as Error).message} (or set BRIEFCAST_SECRET)`, 'ESECRET');
   }
@@ -90,7 +90,7 @@ function sourceOf(config: Config, rendered: Rendered, agencies: Source['agencies
 /** One proof copy, recorded nowhere (also the preview's "send me a proof"). */
 export async function sendProof(root: string, config: Config, rendered: Rendered, address: string): Promise<string> {
   const { dateLabel, pageUrl } = await import('../render/index.js');
-  return proof(sourceOf(config, rendered, [], pageUrl, dateLabel), config, transportFor(root, 'proofs', config.send), createTokens('proof'), address);
+  return proof(sourceOf(config, rendered, [], pageUrl, dateLabel), config, transportOf(transportFor(root, 'proofs', config.send)), createTokens('proof'), address);
 }
 
 export async function sendCommand(target: string, options: SendOptions): Promise<void> {
@@ -152,18 +152,23 @@ export async function sendCommand(target: string, options: SendOptions): Promise
     process.on('SIGTERM', onSignal);
     const counts = await store.counts(campaign.id);
     const progress = progressReporter(counts.queued + counts.sending + counts.sent + counts.failed);
+    const run = {
+      root,
+      campaign,
+      config,
+      transport: transportFor(root, campaign.id, config.send),
+      secret: secretOf(root),
+      owner: senderId(),
+      signal: abort.signal,
+      onProgress: progress.update,
+      onJoin: (sender: string) => console.log(`  campaign ${campaign.id} is being sent by ${sender}: joining it as one more sender`),
+    };
     let outcome;
     try {
-      outcome = await runSend({
-        store,
-        campaign,
-        config,
-        transport: transportFor(root, campaign.id, config.send),
-        tokens: tokensFor(root),
-        signal: abort.signal,
-        onProgress: progress.update,
-        onJoin: (sender) => console.log(`  campaign ${campaign.id} is being sent by ${sender}: joining it as one more sender`),
-      });
+      outcome = await runSendOnThread(run, async (here) => {
+        console.error('briefcast: the sending thread stopped; sending the rest from this one');
+        return runSend({ ...run, store: here, transport: transportOf(run.transport), tokens: createTokens(run.secret) });
+      }, store);
     } finally {
       progress.stop();
       process.off('SIGINT', onSignal);

@@ -4,3 +4,4 @@ export { planCampaign, planReminder, plannedContent, plannedContents, parseAfter
 export { prepareSend, runSend, sendProof, nextStep, senderId, type SendIntent, type Prepared, type Planned, type RunSend } from './campaign.js';
 export { classify, outboxTransport, parseSmtpUrl, smtpTransport, SendFailure, type FailureKind, type Transport, type OutgoingMessage } from './transport.js';
 export { dkimRecord, type DkimRecord } from './dkim.js';
+export { runSendOnThread, transportOf, SEND_THREAD_LIMITS, type TransportSpec } from './thread.js';

@@ -1,0 +1,95 @@
+import { Worker } from 'node:worker_threads';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config/index.js';
+import { ProblemsError, type Problem } from '../problem.js';
+import type { Campaign, Store } from '../store/index.js';
+import type { Outcome, Progress } from './loop.js';
+import { outboxTransport, smtpTransport, type PoolSettings, type Transport } from './transport.js';
+
+/** A transport as data, so that a sending thread can make its own. */
+export type TransportSpec =
+  | { kind: 'smtp'; url: string; settings: PoolSettings }
+  | { kind: 'outbox'; dir: string }
+  /** Builds each message and drops it: for measuring the sender alone. */
+  | { kind: 'discard' };
+
+export function transportOf(spec: TransportSpec): Transport {
+  if (spec.kind === 'smtp') return smtpTransport(spec.url, spec.settings);
+  if (spec.kind === 'outbox') return outboxTransport(spec.dir);
+  const streamer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  return {
+    description: 'discard',
+    concurrency: 5,
+    send: async ({ seq: _seq, ...message }) => (await streamer.sendMail(message), { response: '250 discarded' }),
+    close: async () => undefined,
+  };
+}
+
+export interface ThreadedSend {
+  /** The project folder: the thread opens the store the way the command did (DATABASE_URL, or data/briefcast.db). */
+  root: string;
+  campaign: Campaign;
+  config: Config;
+  transport: TransportSpec;
+  secret: Buffer;
+  owner: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  onJoin?: (sender: string) => void;
+  waitForStoreMs?: number;
+  /** The thread's heap limits (default SEND_THREAD_LIMITS). */
+  limits?: typeof SEND_THREAD_LIMITS;
+}
+
+export type ThreadMessage =
+  | { type: 'progress'; progress: Progress }
+  | { type: 'join'; sender: string }
+  | { type: 'done'; outcome: Outcome }
+  | { type: 'failed'; message: string; problems?: Problem[] };
+
+/**
+ * The send loop's heap, capped. Each message makes a few hundred kilobytes of short-lived
+ * strings and buffers; with the main thread's default limits V8 lets them pile up to ~70 MB
+ * before collecting, against ~15 MB that is ever live. A thread's heap limits can be set when it
+ * starts (a running process's cannot), so the loop runs on one, and a campaign of 100,000 costs
+ * what one of 5,000 does. Generous against what the loop keeps: see the fallback below.
+ */
+export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 };
+
+const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../../lib/send/send-thread.js' : './send-thread.js', import.meta.url);
+
+/**
+ * Runs `runSend` on a thread of its own. If the thread dies (out of memory, say), its rows go
+ * back to the queue and `fallback` sends the rest on this thread: at most the messages that
+ * were in flight go twice, as after a killed process.
+ */
+export function runSendOnThread(run: ThreadedSend, fallback: (store: Store) => Promise<Outcome>, store: Store): Promise<Outcome> {
+  const { signal, onProgress, onJoin, limits, ...data } = run;
+  return new Promise<Outcome>((resolve, reject) => {
+    const worker = new Worker(workerFile, { workerData: data, resourceLimits: limits ?? SEND_THREAD_LIMITS });
+    let settled = false;
+    const stop = () => worker.postMessage('stop');
+    signal?.addEventListener('abort', stop, { once: true });
+    const finish = (then: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', stop);
+      then();
+    };
+    worker.on('message', (m: ThreadMessage) => {
+      if (m.type === 'progress') onProgress?.(m.progress);
+      else if (m.type === 'join') onJoin?.(m.sender);
+      else if (m.type === 'done') finish(() => resolve(m.outcome));
+      else finish(() => reject(m.problems ? new ProblemsError(m.problems) : new Error(m.message)));
+    });
+    const died = () =>
+      finish(() => {
+        store
+          .expireOwners(run.campaign.id, [run.owner])
+          .then(() => fallback(store))
+          .then(resolve, reject);
+      });
+    worker.on('error', died);
+    worker.on('exit', died);
+  });
+}
