@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ProblemsError } from '../problem.js';
 import { openStore } from '../store/index.js';
 import { createTokens } from '../tokens/index.js';
-import { runSend } from './campaign.js';
+import { runSend } from './run.js';
 import { transportOf, type ThreadedSend, type ThreadMessage } from './thread.js';
 
 /** The sending thread: see runSendOnThread. */

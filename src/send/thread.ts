@@ -54,7 +54,7 @@ export type ThreadMessage =
  * starts (a running process's cannot), so the loop runs on one, and a campaign of 100,000 costs
  * what one of 5,000 does. Generous against what the loop keeps: see the fallback below.
  */
-export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 };
+export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../../lib/send/send-thread.js' : './send-thread.js', import.meta.url);
 
