@@ -193,8 +193,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     recent.push({ link, at: now });
     setBounded(recentClicks, d.id, recent, 10_000);
     const total = (await linksOf(d.campaign_id)).size;
-    const distinct = new Set(recent.map((c) => c.link)).size;
-    if (total > 1 && distinct >= total) {
+    // Counting distinct links only once there are enough clicks to cover them all.
+    if (total > 1 && recent.length >= total && new Set(recent.map((c) => c.link)).size >= total) {
       const reason = `every link clicked within ${ALL_LINKS_WINDOW_MS / 1000} s`;
       await writer.flush();
       await store.reclassifyClicks(d.id, recent[0]!.at, reason);
