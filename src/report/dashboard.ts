@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/index.js';
-import { escapeHtml as e } from '../render/index.js';
+import { printable } from '../problem.js';
+import { escapeHtml } from '../render/index.js';
 import type { Store } from '../store/index.js';
 import { campaignReport, type AgencyFigures, type Report } from './figures.js';
 import { actionStatus, agencyGroups, campaignLine, chaseCsv, readerLabel, twoListsNote } from './format.js';
 import { periodReport, type PeriodReport } from './period.js';
+
+/** Escaped, and cleaned of control characters no page should hold (a name pasted from a terminal). */
+const e = (text: string) => escapeHtml(printable(text));
 
 /** What the chart needs of a row: a campaign's agency and a period's agency alike. */
 type ChartRow = Pick<AgencyFigures, 'name' | 'delivered' | 'opened' | 'viewed' | 'acknowledged'>;
