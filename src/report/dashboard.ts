@@ -130,7 +130,7 @@ header p { margin: 0; font-weight: bold; font-size: 1.1rem; }
 header a { color: #fff; }
 main { max-width: 64rem; margin: 0 auto; padding: 1rem; }
 h1 { line-height: 1.2; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); gap: 1rem 2rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(22rem, 100%), 1fr)); gap: 1rem 2rem; }
 .charts svg { display: block; max-width: 30rem; }
 .scroll { overflow-x: auto; margin: 1rem 0; }
 .scroll:focus { outline: 2px solid ${config.board.colour}; }
@@ -139,6 +139,8 @@ caption { text-align: left; font-weight: bold; margin-bottom: .4rem; }
 th, td { border: 1px solid #bbb; padding: .3rem .5rem; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 .figures th:first-child { width: 34%; }
+.words th, .words td, .machine :is(th, td):nth-child(2), .briefings :is(th, td):is(:nth-child(2), :last-child) { text-align: left; }
+@media (max-width: 40rem) { table { font-size: .85rem; } th, td { padding: .25rem .3rem; } }
 tbody th { font-weight: normal; }
 tfoot th, tfoot td { font-weight: bold; background: #f2f2f2; }
 .note { color: #4d4d4d; }
@@ -164,6 +166,7 @@ dd { margin: 0 0 .3rem 1rem; white-space: pre-line; }
   table { font-size: 9pt; }
   thead { display: table-header-group; }
   tfoot { display: table-row-group; }
+  .figures { break-inside: avoid; }
   .charts { grid-template-columns: 1fr 1fr; gap: .4rem 1.5rem; }
   tr, .record h4, dt, dd, li, svg, .evidence { break-inside: avoid; }
   h1, h2, h3, h4, caption, .label, dt { break-after: avoid; }
@@ -185,10 +188,10 @@ function chaseHtml(report: Report, days: number): string {
   const c = report.campaign;
   if (!report.chase) return '<p class="note">No chase list: tracking is not individual.</p>';
   const people = report.chase.people.length
-    ? scrolling('chase', 'People to chase', ['Name', 'Email', 'Agencies', 'Opened', 'Read'], report.chase.people.map((p) => `<tr><td>${e(p.name)}</td><td>${e(p.email)}</td><td>${e(p.agencies.join(', '))}</td><td>${p.opened ? 'yes' : 'no'}</td><td>${p.viewed ? 'yes' : 'no'}</td></tr>`).join(''))
+    ? scrolling('chase', 'People to chase', ['Name', 'Email', 'Agencies', 'Opened', 'Read'], report.chase.people.map((p) => `<tr><td>${e(p.name)}</td><td>${e(p.email)}</td><td>${e(p.agencies.join(', '))}</td><td>${p.opened ? 'yes' : 'no'}</td><td>${p.viewed ? 'yes' : 'no'}</td></tr>`).join(''), '', 'words')
     : '';
   const unreachable = report.chase.unreachable
-    .map((u, i) => `<h3>Unreachable addresses at ${e(u.name)}: ${u.people.length}</h3>${scrolling(`unreachable-${i}`, `Bounced at ${e(u.name)}`, ['Name', 'Email', 'Why the message bounced'], u.people.map((p) => `<tr><td>${e(p.name)}</td><td>${e(p.email)}</td><td>${e(p.reason)}</td></tr>`).join(''))}`)
+    .map((u, i) => `<h3>Unreachable addresses at ${e(u.name)}: ${u.people.length}</h3>${scrolling(`unreachable-${i}`, `Bounced at ${e(u.name)}`, ['Name', 'Email', 'Why the message bounced'], u.people.map((p) => `<tr><td>${e(p.name)}</td><td>${e(p.email)}</td><td>${e(p.reason)}</td></tr>`).join(''), '', 'words')}`)
     .join('');
   return `<h2>Not acknowledged after ${report.chase.days} ${report.chase.days === 1 ? 'day' : 'days'}: ${report.chase.people.length}</h2>
 <p><a href="/dashboard/${c.id}/chase.csv?days=${days}">Download the chase list (CSV)</a></p>${people}${unreachable}`;
@@ -203,7 +206,7 @@ export function campaignPage(config: Config, report: Report, days: number, optio
     ? scrolling('links', 'Clicks per lesson and link (machines apart; people counts each reader once)', ['Link', 'Lesson', 'People', 'Clicks', 'Machine'], report.links.map((l) => `<tr><td>${e(l.text || l.url)}</td><td>${l.lesson ?? ''}</td><td>${l.people ?? ''}</td><td>${l.clicks}</td><td>${l.machine}</td></tr>`).join(''))
     : '';
   const machine = report.machine.length
-    ? scrolling('machine', 'Machine events: mail scanners and privacy proxies (shown apart, not counted as reading)', ['Kind', 'Reason', 'Events'], report.machine.map((m) => `<tr><td>${e(m.kind)}</td><td>${e(m.reason)}</td><td>${m.events}</td></tr>`).join(''))
+    ? scrolling('machine', 'Machine events: mail scanners and privacy proxies (shown apart, not counted as reading)', ['Kind', 'Reason', 'Events'], report.machine.map((m) => `<tr><td>${e(m.kind)}</td><td>${e(m.reason)}</td><td>${m.events}</td></tr>`).join(''), '', 'machine')
     : '<p class="note">No machine events.</p>';
   const note = twoListsNote(report);
   return page(
@@ -252,6 +255,8 @@ export function periodPage(config: Config, report: PeriodReport, options: PageOp
     report.briefings
       .map((b) => `<tr><td>${e(b.sent)}</td><td>${options.print ? e(b.title) : `<a href="/dashboard/${b.campaign}">${e(b.title)}</a>`}</td><td>${b.delivered}</td><td>${b.opened}</td><td>${b.viewed}</td><td>${b.acknowledged}</td><td>${b.acknowledged_pct}%</td><td>${e(b.tags.join(', '))}</td></tr>`)
       .join(''),
+    '',
+    'briefings',
   );
   const body = report.briefings.length
     ? `<h2>Reach and acknowledgement per agency</h2>${chart(report.agencies)}<h2>Figures</h2>${agencies}${briefings}${report.themes.length ? `<p>Themes covered: ${report.themes.map((x) => `${e(x.tag)} (${x.briefings})`).join(', ')}</p>` : ''}${evidenceNote}`
