@@ -39,6 +39,13 @@ function unchanged(previousWebDir: string | undefined, page: Page): string | und
   }
 }
 
+/** Chromium, loaded only when something is printed. */
+async function launch(executablePath: string) {
+  const { chromium } = await import('playwright-core');
+  // The machine may have no network and no display: Chromium must not try either.
+  return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+}
+
 /**
  * Prints each built web page (dist/web/<slug>/index.html) to dist/web/<slug>/briefing.pdf with
  * the page's print stylesheet: A4, tagged, links kept. One browser for the whole build, started
@@ -67,14 +74,9 @@ export async function writePdfs(webDir: string, rendered: readonly Page[], setti
     check(r, readFileSync(target));
   }
   if (toPrint.length === 0) return problems;
-  const { chromium } = await import('playwright-core');
   let browser;
   try {
-    browser = await chromium.launch({
-      executablePath: settings.chromium,
-      // The build machine may have no network and no display: Chromium must not try either.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launch(settings.chromium);
   } catch (error) {
     return [...problems, { code: 'WNOCHROMIUM', severity: 'warning', message: `Chromium at ${settings.chromium} did not start, so the build made no PDFs: ${(error as Error).message.split('\n')[0]}` }];
   }
@@ -119,13 +121,9 @@ export interface PaperSettings {
  */
 export async function printPaper(html: string, settings: PaperSettings): Promise<{ pdf: Buffer; pages: number }> {
   if (!existsSync(settings.chromium)) throw new Error(noChromium(settings.chromium));
-  const { chromium } = await import('playwright-core');
   let browser;
   try {
-    browser = await chromium.launch({
-      executablePath: settings.chromium,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launch(settings.chromium);
   } catch (error) {
     throw new Error(noChromium(settings.chromium, (error as Error).message.split('\n')[0]));
   }
