@@ -107,6 +107,22 @@ describe('the figures the board asked for', () => {
     expect(text).toContain(`--campaign ${first.id}`);
     expect(text).toMatch(/2 people are on more than one agency's list: shown under each of those agencies, counted once in\s+"All agencies"/);
     for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    // The chase list and the unreachable addresses, with long lists and a bounce that runs on, stay inside too.
+    const agencies = ['childrens-social-care', 'early-help', 'marac', 'adult-substance-misuse', 'police'];
+    const reason = '550 5.1.1 <someone.with.a.long.address@mail.example.org>: Recipient address rejected: User unknown in virtual mailbox table; see https://help.example.org/bounces';
+    const chased = reportText({
+      ...(await withDiscussions()),
+      chase: {
+        days: 0,
+        people: [{ name: 'Someone With A Long Name', email: 'someone.with.a.long.address@example.org', agencies, sent_at: 0, opened: false, viewed: false }],
+        unreachable: [{ agency: 'police', name: 'Cumbria Constabulary', people: [{ name: 'Someone With A Long Name', email: 'someone.with.a.long.address@example.org', reason }] }],
+      },
+    });
+    for (const line of chased.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    // Wrapped, not cut: the whole reason and every agency are there once the line breaks are taken out.
+    const joined = chased.replace(/\s+/g, '');
+    expect(joined).toContain(reason.replace(/\s+/g, ''));
+    for (const agency of agencies) expect(joined).toContain(agency);
     // The long name is wrapped in the table, not cut: every word of it is there.
     for (const word of longName.split(' ')) expect(text).toContain(word);
     expect(text).not.toContain('\u001b');

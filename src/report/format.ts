@@ -137,20 +137,21 @@ export function chaseCsv(report: Report): string {
 
 /**
  * A fixed-width table for the terminal. A cell may break onto lines ("read\nweb page"); with a
- * width, the first column (the names) wraps so that the table fits it.
+ * width, one column (the names, unless `wrap` says another) wraps so that the table fits it.
  */
-export function table(cells: (string | number)[][], options: { width?: number } = {}): string {
+export function table(cells: (string | number)[][], options: { width?: number; wrap?: number } = {}): string {
   const split = (c: string | number) => (typeof c === 'number' ? [String(c)] : printable(c.replace(/\t/g, ' ')).split('\n'));
   const lines = cells.map((r) => r.map(split));
   const widthOf = (i: number) => Math.max(...lines.map((r) => Math.max(...(r[i] ?? ['']).map((l) => l.length))));
   const widths = lines[0]!.map((_, i) => widthOf(i));
+  const wrap = options.wrap ?? 0;
   if (options.width) {
-    const rest = widths.slice(1).reduce((n, w) => n + w + 2, 0);
-    const first = Math.max(12, options.width - rest);
-    if (widths[0]! > first) {
-      // Continued names are indented, so a second line does not read as another agency.
-      for (const r of lines) r[0] = r[0]!.flatMap((l) => wrapAnsi(l, first - 2, { hard: true }).split('\n').map((part, k) => (k ? `  ${part}` : part)));
-      widths[0] = widthOf(0);
+    const rest = widths.reduce((n, w, i) => (i === wrap ? n : n + w + 2), 0);
+    const room = Math.max(12, options.width - rest);
+    if (widths[wrap]! > room) {
+      // Continued lines are indented, so a second line does not read as another row.
+      for (const r of lines) r[wrap] = (r[wrap] ?? []).flatMap((l) => wrapAnsi(l, room - 2, { hard: true }).split('\n').map((part, k) => (k ? `  ${part}` : part)));
+      widths[wrap] = widthOf(wrap);
     }
   }
   const out: string[] = [];
@@ -219,20 +220,20 @@ export function reportText(report: Report): string {
   if (note) out.push('', block(note, 0));
   if (report.links.length) {
     out.push('', 'Clicks per link (machines apart; people counts each reader once)');
-    out.push(table([['#', 'link', 'lesson', 'people', 'clicks', 'machine'], ...report.links.map((l) => [l.n, l.text.slice(0, 50) || l.url.slice(0, 50), l.lesson ?? '', l.people ?? '', l.clicks, l.machine])]));
+    out.push(table([['#', 'link', 'lesson', 'people', 'clicks', 'machine'], ...report.links.map((l) => [l.n, l.text.slice(0, 50) || l.url.slice(0, 50), l.lesson ?? '', l.people ?? '', l.clicks, l.machine])], { width: WIDTH, wrap: 1 }));
   }
   out.push('', `Public web page: ${report.page_views.human} anonymous views (${report.page_views.machine} by machines)`);
   if (report.machine.length) {
     out.push('', 'Machine events (not counted above)');
-    out.push(table([['kind', 'reason', 'events'], ...report.machine.map((m) => [m.kind, m.reason, m.events])]));
+    out.push(table([['kind', 'reason', 'events'], ...report.machine.map((m) => [m.kind, m.reason, m.events])], { width: WIDTH, wrap: 1 }));
   }
   out.push(...discussionsText(report));
   if (report.chase) {
     out.push('', `Not acknowledged ${report.chase.days} days after delivery: ${report.chase.people.length}`);
-    if (report.chase.people.length) out.push(table([['name', 'email', 'agencies', 'opened', 'read'], ...report.chase.people.map((p) => [p.name, p.email, p.agencies.join(' '), p.opened ? 'yes' : 'no', p.viewed ? 'yes' : 'no'])]));
+    if (report.chase.people.length) out.push(table([['name', 'email', 'opened', 'read', 'agencies'], ...report.chase.people.map((p) => [p.name, p.email, p.opened ? 'yes' : 'no', p.viewed ? 'yes' : 'no', p.agencies.join(' ')])], { width: WIDTH, wrap: 4 }));
     for (const u of report.chase.unreachable) {
       out.push('', `Unreachable addresses at ${u.name} (their messages bounced): ${u.people.length}`);
-      out.push(table([['name', 'email', 'reason'], ...u.people.map((p) => [p.name, p.email, p.reason.slice(0, 80)])]));
+      out.push(table([['name', 'email', 'reason'], ...u.people.map((p) => [p.name, p.email, p.reason.slice(0, 300)])], { width: WIDTH, wrap: 2 }));
     }
   }
   return out.join('\n');
