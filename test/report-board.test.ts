@@ -293,7 +293,28 @@ describe('the board paper (report --pdf)', () => {
     expect(flat).toContain('Every new case now opens with a chronology.');
     expect(flat).toContain('Audit ten cases for chronologies (practice lead, due 2026-07-01): overdue');
     expect(flat).toContain(`Page 1 of ${pages}`);
+    expect(flat).toContain('3 of 4 messages delivered in 3 agencies; 1 acknowledged (33.3%); 1 team discussion with 7 people; 2 actions agreed, 1 done, 1 overdue.');
     expect(flat).not.toContain('ann@example.org');
+  });
+
+  it('a paper of many pages repeats the table headers on each page and keeps each row whole on one page', async () => {
+    const report = await withDiscussions();
+    const row = report.agencies[0]!;
+    report.agencies = Array.from({ length: 60 }, (_, i) => ({ ...row, agency: `a${i}`, name: `Partner agency ${String(i + 1).padStart(2, '0')}`, recipients: 1000 + i }));
+    const { pdf, pages } = await printPaper(campaignPage(config, report, 14, { print: true }), { chromium: chromiumPath(), footer: 'Board' });
+    expect(pages).toBeGreaterThan(3);
+    const file = join(dir, 'long.pdf');
+    writeFileSync(file, pdf);
+    const perPage = Array.from({ length: pages }, (_, i) => execFileSync('pdftotext', ['-layout', '-f', String(i + 1), '-l', String(i + 1), file, '-'], { encoding: 'utf8' }));
+    // The Delivery table runs over a page break: its header is on both pages.
+    const delivery = perPage.filter((t) => /Recipients\s+Delivered\s+Bounced/.test(t));
+    expect(delivery.length).toBeGreaterThan(1);
+    for (const t of delivery) expect(t).toMatch(/Agency\s+Recipients\s+Delivered\s+Bounced\s+Failed\s+Suppressed/);
+    // Each agency's row in that table: its name and its recipients on one line of one page.
+    for (let i = 0; i < 60; i++) {
+      const name = `Partner agency ${String(i + 1).padStart(2, '0')}`;
+      expect(perPage.filter((t) => new RegExp(`${name}\\s+${1000 + i}\\s`).test(t)).length, name).toBe(1);
+    }
   });
 
   it('where Chromium is absent, says in one line how to install it', async () => {

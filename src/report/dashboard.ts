@@ -144,6 +144,7 @@ th:first-child, td:first-child { text-align: left; }
 tbody th { font-weight: normal; }
 tfoot th, tfoot td { font-weight: bold; background: #f2f2f2; }
 .note { color: #4d4d4d; }
+.summary { font-size: 1.1rem; font-weight: bold; }
 form { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin: 1rem 0; padding: .8rem; background: #f4f4f4; }
 form label { display: flex; flex-direction: column; font-weight: bold; }
 input, select, button { font: inherit; padding: .3rem; }
@@ -197,6 +198,17 @@ function chaseHtml(report: Report, days: number): string {
 <p><a href="/dashboard/${c.id}/chase.csv?days=${days}">Download the chase list (CSV)</a></p>${people}${unreachable}`;
 }
 
+/** The paper's opening line: what the board would ask first. */
+function summary(report: Report): string {
+  const t = report.total;
+  const n = report.agencies.length;
+  const parts = [`${t.delivered} of ${t.recipients} messages delivered in ${n} ${n === 1 ? 'agency' : 'agencies'}`];
+  if (report.tracking !== 'off') parts.push(`${t.acknowledged} acknowledged (${t.acknowledged_pct}%)`);
+  if (t.discussions) parts.push(`${t.discussions} team discussion${t.discussions === 1 ? '' : 's'} with ${t.discussion_people} people`);
+  if (t.actions_agreed) parts.push(`${t.actions_agreed} action${t.actions_agreed === 1 ? '' : 's'} agreed, ${t.actions_done} done, ${t.actions_overdue} overdue`);
+  return `${parts.join('; ')}.`;
+}
+
 /** One campaign: the dashboard's page, and (print) the board paper printed from it. */
 export function campaignPage(config: Config, report: Report, days: number, options: PageOptions = {}): string {
   const c = report.campaign;
@@ -213,7 +225,8 @@ export function campaignPage(config: Config, report: Report, days: number, optio
     config,
     c.title,
     `<h1>${e(c.title)}</h1>
-<p>${e(campaignLine(report))}. Report made ${e(today)}.${report.tracking === 'aggregate' ? ' Tracking is aggregate: opened, clicked and read count events, not people.' : report.tracking === 'off' ? ' Tracking is off: only delivery figures are known.' : ''}</p>
+<p>${e(campaignLine(report))}. Report made ${e(today)}.</p>
+<p class="summary">${e(summary(report))}${report.tracking === 'aggregate' ? ' Tracking is aggregate: opened, clicked and read count events, not people.' : report.tracking === 'off' ? ' Tracking is off: only delivery figures are known.' : ''}</p>
 ${others}${options.print ? '' : `${chooser(report, days)}<p class="noprint"><a href="/dashboard/${c.id}?print=1&amp;days=${days}">Printable view</a> · <a href="/dashboard">All campaigns and periods</a></p>`}
 <h2>Reach and acknowledgement per agency</h2>
 ${chart(report.agencies)}
