@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -343,6 +343,11 @@ describe('report on the command line', () => {
     const none = await cli(project, ['report', 'children-p', '--pdf', join(project, 'none.pdf')], { CHROMIUM_PATH: '/nonexistent/chromium' });
     expect(none.code).toBe(1);
     expect(none.stderr).toBe('briefcast: no Chromium at /nonexistent/chromium: install it (apt-get install chromium) or set CHROMIUM_PATH to one\n');
+    // A folder in the file's place: one line, and no half-written file left beside it.
+    const folder = await cli(project, ['report', 'children-p', '--pdf', 'lists']);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe('briefcast: --pdf lists: cannot write it: it is a folder, not a file\n');
+    expect(readdirSync(project).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('--campaign shows the one asked for, and a wrong one is refused in one line naming the briefing’s campaigns', async () => {

@@ -1,5 +1,5 @@
 import { loadLists } from '../lists/index.js';
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { plainErrno } from '../problem.js';
 import { loadBriefings } from '../briefing/index.js';
@@ -89,9 +89,13 @@ async function writePaper(file: string, html: string, footer: string): Promise<v
   } catch (error) {
     fail((error as Error).message, 'ENOCHROMIUM');
   }
+  // Written beside it and renamed: a paper stopped halfway never replaces the last good one.
+  const temp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(file, paper.pdf);
+    writeFileSync(temp, paper.pdf);
+    renameSync(temp, file);
   } catch (error) {
+    rmSync(temp, { force: true });
     const e = error as NodeJS.ErrnoException;
     fail(`--pdf ${file}: cannot write it: ${e.code ? plainErrno(e.code) : e.message}`, 'EWRITE');
   }
