@@ -230,7 +230,7 @@ describe('the dashboard', () => {
     expect(html).toMatch(/<input id="from" name="from" type="date" required value="\d{4}-\d{2}-\d{2}">/);
     const index = await (await get('/dashboard')).text();
     expect(index).toContain('action="/dashboard/period"');
-    for (const bad of ['from=2026-02-30&to=2026-03-01', 'from=2026-04-01&to=2026-03-01', 'from=x&to=y', 'from=%3Cscript%3E&to=2026-01-01']) {
+    for (const bad of ['from=2026-02-30&to=2026-03-01', 'from=2026-13-01&to=2026-12-01', 'from=2026-01-01&to=2026-01-00', 'from=2026-04-01&to=2026-03-01', 'from=x&to=y', 'from=%3Cscript%3E&to=2026-01-01']) {
       const refused = await get(`/dashboard/period?${bad}`);
       expect(refused.status, bad).toBe(400);
       const text = await refused.text();
@@ -348,6 +348,12 @@ describe('report on the command line', () => {
     expect(folder.code).toBe(1);
     expect(folder.stderr).toBe('briefcast: --pdf lists: cannot write it: it is a folder, not a file\n');
     expect(readdirSync(project).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a period day that is not in the calendar is refused, not read as an empty year', async () => {
+    const run = await cli(project, ['report', '--from', '2026-13-01', '--to', '2027-03-31']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('briefcast: --from and --to: both days, as YYYY-MM-DD (e.g. --from 2026-04-01 --to 2027-03-31)\n');
   });
 
   it('--campaign shows the one asked for, and a wrong one is refused in one line naming the briefing’s campaigns', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { plainErrno } from '../problem.js';
 import { loadBriefings } from '../briefing/index.js';
 import { loadConfig, type Config } from '../config/index.js';
-import { agencyCsv, campaignPage, campaignReport, chaseCsv, periodCsv, periodPage, periodReport, periodText, reportText } from '../report/index.js';
+import { agencyCsv, campaignPage, campaignReport, chaseCsv, periodCsv, periodPage, periodReport, periodText, realDay, reportText } from '../report/index.js';
 import { fail } from './output.js';
 import { openStoreOrFail } from './store.js';
 
@@ -18,8 +18,6 @@ export interface ReportCliOptions {
   to?: string;
   pdf?: string;
 }
-
-const day = /^\d{4}-\d{2}-\d{2}$/;
 
 export async function reportCommand(slug: string | undefined, options: ReportCliOptions): Promise<void> {
   const { config, problems } = loadConfig(join(process.cwd(), 'briefcast.yml'));
@@ -63,7 +61,7 @@ export async function purgeCommand(): Promise<void> {
 /** `report --from … --to …`: every briefing sent in a period, for the board's yearly report. */
 async function periodCommand(config: Config, agencyNames: ReadonlyMap<string, string>, options: ReportCliOptions): Promise<void> {
   const { from, to } = options;
-  if (!from || !day.test(from) || !to || !day.test(to)) fail('--from and --to: both days, as YYYY-MM-DD (e.g. --from 2026-04-01 --to 2027-03-31)');
+  if (!from || !realDay(from) || !to || !realDay(to)) fail('--from and --to: both days, as YYYY-MM-DD (e.g. --from 2026-04-01 --to 2027-03-31)');
   if (from > to) fail(`--from ${from} is after --to ${to}`);
   // Themes come from the briefings themselves; a briefing since removed simply has none.
   const { briefings } = loadBriefings(join(process.cwd(), 'briefings'));

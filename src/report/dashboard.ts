@@ -286,7 +286,11 @@ ${body}`,
 }
 
 const day = /^\d{4}-\d{2}-\d{2}$/;
-const realDay = (text: string) => day.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+/** A day that is in the calendar: not 2026-02-30 (which Date rolls over) nor 2026-13-01 (which it refuses). */
+export function realDay(text: string): boolean {
+  const at = Date.parse(`${text}T00:00:00Z`);
+  return day.test(text) && !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === text;
+}
 
 /** The dashboard's routes, handed to the tracking server by the command line. */
 export function createDashboard(store: Store, config: Config, agencyNames: ReadonlyMap<string, string>, settings: { tagsOf?: (slug: string) => string[] } = {}) {
