@@ -137,7 +137,7 @@ h1 { line-height: 1.2; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 caption { text-align: left; font-weight: bold; margin-bottom: .4rem; }
 th, td { border: 1px solid #bbb; padding: .3rem .5rem; text-align: right; vertical-align: top; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child { text-align: left; min-width: 8rem; }
 .figures th:first-child { width: 34%; }
 .words th, .words td, .machine :is(th, td):nth-child(2), .briefings :is(th, td):is(:nth-child(2), :last-child) { text-align: left; }
 @media (max-width: 40rem) { table { font-size: .85rem; } th, td { padding: .25rem .3rem; } }
