@@ -3,6 +3,7 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Problem } from './problem.js';
+import { escapeHtml } from './slots.js';
 import type { Page } from './render/index.js';
 
 /** Debian's Chromium; CHROMIUM_PATH points elsewhere, and the build never downloads a browser. */
@@ -38,6 +39,13 @@ function unchanged(previousWebDir: string | undefined, page: Page): string | und
   }
 }
 
+/** Chromium, loaded only when something is printed. */
+async function launch(executablePath: string) {
+  const { chromium } = await import('playwright-core');
+  // The machine may have no network and no display: Chromium must not try either.
+  return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+}
+
 /**
  * Prints each built web page (dist/web/<slug>/index.html) to dist/web/<slug>/briefing.pdf with
  * the page's print stylesheet: A4, tagged, links kept. One browser for the whole build, started
@@ -66,14 +74,9 @@ export async function writePdfs(webDir: string, rendered: readonly Page[], setti
     check(r, readFileSync(target));
   }
   if (toPrint.length === 0) return problems;
-  const { chromium } = await import('playwright-core');
   let browser;
   try {
-    browser = await chromium.launch({
-      executablePath: settings.chromium,
-      // The build machine may have no network and no display: Chromium must not try either.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launch(settings.chromium);
   } catch (error) {
     return [...problems, { code: 'WNOCHROMIUM', severity: 'warning', message: `Chromium at ${settings.chromium} did not start, so the build made no PDFs: ${(error as Error).message.split('\n')[0]}` }];
   }
@@ -98,4 +101,49 @@ export async function writePdfs(webDir: string, rendered: readonly Page[], setti
     await browser.close();
   }
   return problems;
+}
+
+/** Why a board paper cannot be printed here, in one line that says how to put it right. */
+export function noChromium(chromium: string, why?: string): string {
+  return `no Chromium ${why ? `would start at ${chromium} (${why})` : `at ${chromium}`}: install it (apt-get install chromium) or set CHROMIUM_PATH to one`;
+}
+
+export interface PaperSettings {
+  chromium: string;
+  /** Left in the footer of every page, beside "page N of M": the board and the paper's title. */
+  footer: string;
+}
+
+/**
+ * Prints a page of HTML (the dashboard's printable view) as an A4 board paper: its print
+ * stylesheet, a footer with page numbers, nothing fetched from anywhere. Returns the PDF and its
+ * page count; throws an Error whose message is one line when Chromium is missing or will not start.
+ */
+export async function printPaper(html: string, settings: PaperSettings): Promise<{ pdf: Buffer; pages: number }> {
+  if (!existsSync(settings.chromium)) throw new Error(noChromium(settings.chromium));
+  let browser;
+  try {
+    browser = await launch(settings.chromium);
+  } catch (error) {
+    throw new Error(noChromium(settings.chromium, (error as Error).message.split('\n')[0]));
+  }
+  try {
+    const page = await browser.newPage();
+    await page.route('**/*', (route) => route.abort());
+    await page.setContent(html, { waitUntil: 'load' });
+    const footer = `<div style="font: 8pt Arial, sans-serif; color: #444; width: 100%; margin: 0 14mm; display: flex; justify-content: space-between;"><span>${escapeHtml(settings.footer)}</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
+    const pdf = await page.pdf({
+      format: 'A4',
+      printBackground: true,
+      tagged: true,
+      outline: true,
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate: footer,
+      margin: { top: '14mm', bottom: '18mm', left: '14mm', right: '14mm' },
+    });
+    return { pdf, pages: countPages(pdf) };
+  } finally {
+    await browser.close();
+  }
 }

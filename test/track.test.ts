@@ -118,7 +118,7 @@ describe('the tracking server', () => {
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).toContain('<svg role="img"');
-    expect(page).toContain('Engagement per agency');
+    expect(page).toContain('Figures per agency');
     expect(page).toContain('@media print');
     const basic = await get('/dashboard/1/chase.csv?days=0', { headers: { authorization: `Basic ${Buffer.from('board:test-dashboard-key').toString('base64')}` } });
     expect(basic.status).toBe(200);

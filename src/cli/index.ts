@@ -122,6 +122,7 @@ program
   .option('--json', 'everything as JSON')
   .option('--from <day>', 'a period for the yearly report: every briefing sent from this day (YYYY-MM-DD)')
   .option('--to <day>', 'to this day, included (YYYY-MM-DD)')
+  .option('--pdf <file>', 'write a printable board paper (A4 PDF, printed by Chromium)')
   .action(async (slug, options) => (await reports()).reportCommand(slug, options));
 
 program

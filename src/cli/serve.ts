@@ -45,7 +45,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     messages: project.messages,
     store,
     tokens,
-    dashboard: config.dashboard ? createDashboard(store, config, agencyNames) : undefined,
+    dashboard: config.dashboard ? createDashboard(store, config, agencyNames, { tagsOf: await themes(project.root) }) : undefined,
     dashboardKey: config.dashboard ? dashboardKey : undefined,
     trustProxy: /^[1-9]$/.test(process.env.BRIEFCAST_TRUST_PROXY ?? '') ? Number(process.env.BRIEFCAST_TRUST_PROXY) : 0,
   });
@@ -74,4 +74,11 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   console.log(`serving ${webRoot} on http://${shown}:${port}/ (Ctrl-C to stop)`);
   if (!config.dashboard) console.log('dashboard: off (dashboard: false in briefcast.yml)');
   else console.log(`dashboard: http://${shown}:${port}/dashboard${configured ? ' (password from configuration)' : `?key=${dashboardKey}`}`);
+}
+
+/** The period view's themes come from the briefings themselves; a briefing since removed has none. */
+async function themes(root: string): Promise<(slug: string) => string[]> {
+  const { loadBriefings } = await import('../briefing/index.js');
+  const tags = new Map(loadBriefings(join(root, 'briefings')).briefings.map((b) => [b.slug, b.tags]));
+  return (slug) => tags.get(slug) ?? [];
 }

@@ -163,7 +163,8 @@ async function people(store: Store, family: Campaign[]): Promise<Person[]> {
 
 export async function campaignReport(store: Store, campaign: Campaign, options: ReportOptions): Promise<Report> {
   const now = options.now ?? Date.now();
-  const reminders = (await store.campaigns()).filter((c) => c.parent_id === campaign.id);
+  const all = await store.campaigns();
+  const reminders = all.filter((c) => c.parent_id === campaign.id);
   const family = [campaign, ...reminders];
   const nameOf = (id: string) => options.agencyNames.get(id) ?? id;
   const rows = new Map<string, AgencyFigures>();
@@ -179,6 +180,9 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
       if (p.state === 'sent') target.delivered++;
       if (p.state === 'failed') target.failed++;
       if (p.state === 'bounced') target.bounced++;
+      if (p.state === 'suppressed') target.suppressed++;
+      // One message reached them however many lists they are on: every row shows them, the total once.
+      if (p.agencies.length > 1) target.shared_with_other_agencies++;
       if (countsPeople) {
         if (p.opened) target.opened++;
         if (p.clicked) target.clicked++;
@@ -260,7 +264,10 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
     links: [...links.values()],
     machine: [...machine.values()].sort((a, b) => b.events - a.events),
     page_views: await store.pageViews(campaign.slug),
-    other_campaigns: [],
+    other_campaigns: all
+      .filter((c) => c.slug === campaign.slug && c.kind === 'briefing' && c.id !== campaign.id)
+      .sort((a, b) => b.created_at - a.created_at || b.id - a.id)
+      .map((c) => ({ id: c.id, created: new Date(c.created_at).toISOString(), state: c.state })),
     discussions: [],
     chase,
   };
