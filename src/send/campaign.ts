@@ -160,6 +160,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
           recipients: plan.recipients,
           links: rendered.links,
           content: await inlineStyles(content),
+          questions: rendered.questions,
         }),
     },
     problems: [],
