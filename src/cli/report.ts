@@ -2,7 +2,7 @@ import { loadLists } from '../lists/index.js';
 import { join } from 'node:path';
 import { loadBriefings } from '../briefing/index.js';
 import { loadConfig, type Config } from '../config/index.js';
-import { agencyCsv, campaignReport, chaseCsv, periodCsv, periodReport, periodText, reportText } from '../report/index.js';
+import { actionsCsv, actionsText, agencyCsv, campaignReport, chaseCsv, overdueActions, periodCsv, periodReport, periodText, reportText } from '../report/index.js';
 import { fail } from './output.js';
 import { openStoreOrFail } from './store.js';
 
@@ -14,6 +14,7 @@ export interface ReportCliOptions {
   campaign?: string;
   from?: string;
   to?: string;
+  actions?: boolean;
 }
 
 const day = /^\d{4}-\d{2}-\d{2}$/;
@@ -23,6 +24,7 @@ export async function reportCommand(slug: string | undefined, options: ReportCli
   if (!config) fail(problems);
   const lists = loadLists(join(process.cwd(), 'lists', 'agencies.yml'));
   const agencyNames = new Map(lists.agencies.map((a) => [a.id, a.name]));
+  const roles = new Map(lists.agencies.flatMap((a) => a.recipients.flatMap((r) => (r.role ? [[r.email.toLowerCase(), r.role] as const] : []))));
   if (options.from || options.to) return periodCommand(config, agencyNames, options);
   if (!slug) fail('name a briefing (briefcast report <slug>), or a period with --from and --to');
   if (options.agency && !agencyNames.has(options.agency)) fail(`--agency ${options.agency}: unknown agency (known: ${[...agencyNames.keys()].join(', ')})`);
@@ -33,8 +35,13 @@ export async function reportCommand(slug: string | undefined, options: ReportCli
     const campaigns = (await store.campaignsFor(slug)).filter((c) => c.kind === 'briefing');
     const campaign = options.campaign ? campaigns.find((c) => c.id === Number(options.campaign)) : campaigns.at(-1);
     if (!campaign) fail(`no campaign for "${slug}"${options.campaign ? ` with id ${options.campaign}` : ''} (briefcast campaigns lists them)`, 'ENOCAMPAIGN');
-    const report = await campaignReport(store, campaign, { tracking: config.tracking, agencyNames, agency: options.agency, chaseDays: chaseDays ?? (options.json ? 14 : undefined) });
-    if (options.json) console.log(JSON.stringify(report, null, 2));
+    const report = await campaignReport(store, campaign, { tracking: config.tracking, agencyNames, roles, agency: options.agency, chaseDays: chaseDays ?? (options.json && !options.actions ? 14 : undefined) });
+    if (options.actions) {
+      const actions = overdueActions(report);
+      if (options.json) console.log(JSON.stringify(actions, null, 2));
+      else if (options.csv) process.stdout.write(actionsCsv(actions));
+      else console.log(actionsText(actions));
+    } else if (options.json) console.log(JSON.stringify(report, null, 2));
     else if (options.csv) process.stdout.write(chaseDays !== undefined ? chaseCsv(report) : agencyCsv(report));
     else console.log(reportText(report));
   } finally {

@@ -8,7 +8,7 @@ import type { Campaign, Store } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { createComposer, senderOf } from './compose.js';
 import { runCampaign, type Outcome, type Progress } from './loop.js';
-import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planReminder, type Source } from './plan.js';
+import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planFollowUp, planReminder, type Source } from './plan.js';
 import type { Transport } from './transport.js';
 
 /** What the user asked `send` to do. */
@@ -20,6 +20,8 @@ export interface SendIntent {
   resume?: boolean;
   sendBy?: string;
   remind?: boolean;
+  /** What has changed since? To the readers who recorded a discussion. */
+  followUp?: boolean;
   after?: string;
   retryFailed?: boolean;
   worker?: boolean;
@@ -79,7 +81,7 @@ const unsent = ['queued', 'sending'] as const;
  * other path reads what the campaign sends from the store.
  */
 export async function prepareSend(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
-  const kind = intent.remind ? 'reminder' : 'briefing';
+  const kind = intent.remind ? 'reminder' : intent.followUp ? 'follow-up' : 'briefing';
 
   if (intent.worker) {
     const campaign = /^\d+$/.test(intent.target)
@@ -107,6 +109,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
   }
 
   if (intent.remind) return prepareReminder(store, config, intent, source);
+  if (intent.followUp) return prepareFollowUp(store, config, intent, source);
 
   if (intent.resume && !intent.again) {
     // No rendering: a resume sends what the campaign stored when it was planned.
@@ -169,7 +172,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
 
 async function resumeOf(store: Store, campaign: Campaign): Promise<Prepared> {
   const c = await store.counts(campaign.id);
-  const what = campaign.kind === 'reminder' ? 'reminder campaign' : 'campaign';
+  const what = campaign.kind === 'briefing' ? 'campaign' : `${campaign.kind} campaign`;
   return existing(store, campaign, `resuming ${what} ${campaign.id} of "${campaign.title}": ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`, unsent);
 }
 
@@ -201,6 +204,47 @@ async function prepareReminder(store: Store, config: Config, intent: SendIntent,
           title: plan.parent.title,
           content_hash: rendered.hash,
           kind: 'reminder',
+          parent_id: plan.parent.id,
+          agencies: plan.parent.agencies.split(' '),
+          recipients: plan.recipients,
+          links: rendered.links,
+          content: await inlineStyles(content),
+        }),
+    },
+    problems: [],
+  };
+}
+
+async function prepareFollowUp(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+  const after = intent.after ?? '90d';
+  const afterMs = parseAfter(after);
+  if (afterMs === undefined) return problem('EUSAGE', `--after ${after}: expected days like 90d, or hours like 36h`);
+  const { plan, problems } = await planFollowUp(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+  if (!plan) return { problems };
+  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
+  // Rendered here, when it is planned, like every campaign: the sender only fills in each reader.
+  const src = await source();
+  const { rendered } = src;
+  const sentOn = src.dateLabel(day(plan.parent.created_at));
+  const content = [plannedContent(src, { tracked: true, followUpOf: sentOn })];
+  return {
+    prepared: {
+      summary: [
+        `follow-up of "${rendered.briefing.title}" (campaign ${plan.parent.id}, sent ${sentOn}): what has changed since?`,
+        `  ${plan.recipients.length} recorded a discussion ${after} ago or more; ${plan.tooRecent} too recently; ${plan.asked} already asked`,
+      ],
+      isNew: true,
+      slug: plan.parent.slug,
+      kind: 'follow-up',
+      async *planned() {
+        for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
+      },
+      start: async () =>
+        store.createCampaign({
+          slug: plan.parent.slug,
+          title: plan.parent.title,
+          content_hash: rendered.hash,
+          kind: 'follow-up',
           parent_id: plan.parent.id,
           agencies: plan.parent.agencies.split(' '),
           recipients: plan.recipients,
@@ -298,11 +342,11 @@ export async function sendProof(source: Source, config: Config, transport: Trans
 /** The exit code of a run and the one line that says what to run next. */
 export async function nextStep(store: Store, prepared: Pick<Prepared, 'slug' | 'kind'>, campaign: Campaign, outcome: Outcome, stoppedByUser: boolean): Promise<{ code: number; lines: string[] }> {
   const c = outcome.counts;
-  const flag = prepared.kind === 'reminder' ? ' --remind' : '';
+  const flag = prepared.kind === 'reminder' ? ' --remind' : prepared.kind === 'follow-up' ? ' --follow-up' : '';
   const lines: string[] = [];
   if (outcome.state === 'stopped' || outcome.state === 'paused') {
     lines.push(`  ${outcome.state}: ${outcome.reason}`);
-    lines.push(`  to resume: npx briefcast send ${prepared.slug} ${flag ? '--remind' : '--resume'}`);
+    lines.push(`  to resume: npx briefcast send ${prepared.slug} ${flag.trim() || '--resume'}`);
     return { code: stoppedByUser ? 130 : 1, lines };
   }
   if (!c.failed) return { code: 0, lines };

@@ -174,7 +174,7 @@ ${field(view, `due_${n}`, t.discuss_action_due, (a) => `<input ${a} type="date" 
 ${errorSummary(t, view.errors)}
 <form method="post" action="${e(view.action)}" class="one-click">
 <p>${e(t.discuss_read_only)}</p>
-<button type="submit">${e(t.acknowledge)}</button>
+<button type="submit" id="read">${e(t.acknowledge)}</button>
 </form>
 <form method="post" action="${e(view.action)}" novalidate>
 <h2>${e(t.discuss_heading)}</h2>
@@ -186,7 +186,7 @@ ${questions ? `<h3>${e(t.discuss_answers)}</h3>\n${questions}` : ''}
 <p class="hint">${e(phrase(t.discuss_actions_hint, { max: MAX_ACTIONS }))}</p>
 ${actions}
 ${field(view, 'comment', `${t.discuss_comment} ${t.optional}`, (a) => `<textarea ${a} rows="4" maxlength="${MAX_LENGTH.comment}">${value(view, 'comment')}</textarea>`)}
-<button type="submit">${e(t.discuss_save)}</button>
+<button type="submit" id="save">${e(t.discuss_save)}</button>
 </form>`,
   );
 }
@@ -223,7 +223,7 @@ ${errorSummary(t, view.errors)}
 <form method="post" action="${e(view.action)}" novalidate>
 ${field(fieldView, 'answer', t.follow_up_question, (a) => `<textarea ${a} rows="5" maxlength="${MAX_LENGTH.answer}">${value(fieldView, 'answer')}</textarea>`)}
 ${radios}
-<button type="submit">${e(t.follow_up_save)}</button>
+<button type="submit" id="save">${e(t.follow_up_save)}</button>
 </form>`,
   );
 }
