@@ -63,10 +63,10 @@ for (const [name, open] of adapters) {
       const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: readers });
       const bob = (await store.deliveryByEmail(c.id, 'bob@example.org'))!;
       await Promise.all(
-        Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).recordDiscussion({ campaign_id: c.id, delivery_id: bob.id, agencies: 'health police', people: i + 1, at: 10 + i })),
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).recordDiscussion({ campaign_id: c.id, delivery_id: bob.id, agencies: 'health police', people: i + 1, at: 10 + i })),
       );
       expect(await store.discussions(c.id)).toHaveLength(1);
-      expect(await store.discussions(c.id, { history: true })).toHaveLength(6);
+      expect(await store.discussions(c.id, { history: true })).toHaveLength(12);
     });
   });
 }

@@ -176,43 +176,62 @@ async function resumeOf(store: Store, campaign: Campaign): Promise<Prepared> {
   return existing(store, campaign, `resuming ${what} ${campaign.id} of "${campaign.title}": ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`, unsent);
 }
 
-async function prepareReminder(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
-  const afterMs = parseAfter(intent.after ?? '14d');
-  if (afterMs === undefined) return problem('EUSAGE', `--after ${intent.after}: expected days like 14d, or hours like 36h`);
-  const { plan, problems } = await planReminder(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
-  if (!plan) return { problems };
-  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
+type Recipients = { email: string; name: string; agencies: string[] }[];
+
+/**
+ * A reminder or a follow-up: a short email to some of the first campaign's readers, as a
+ * campaign of its own linked to it, rendered now like every campaign (the sender only fills in
+ * each reader). `words` says what the summary says, given the date the briefing was sent.
+ */
+async function prepareChild(
+  store: Store,
+  kind: 'reminder' | 'follow-up',
+  plan: { parent: Campaign; recipients: Recipients },
+  source: () => Promise<Source>,
+  words: (title: string, sentOn: string) => string[],
+): Promise<Prepare> {
   const src = await source();
   const { rendered } = src;
-  const sentOn = src.dateLabel(day(plan.parent.created_at));
-  const content = [plannedContent(src, { tracked: true, reminderOf: sentOn })];
+  const { parent, recipients } = plan;
+  const sentOn = src.dateLabel(day(parent.created_at)) ?? day(parent.created_at);
+  const content = [plannedContent(src, { tracked: true, ...(kind === 'reminder' ? { reminderOf: sentOn } : { followUpOf: sentOn }) })];
   return {
     prepared: {
-      summary: [
-        `reminder of "${rendered.briefing.title}" (campaign ${plan.parent.id}, sent ${sentOn})`,
-        `  ${plan.recipients.length} have not acknowledged after ${intent.after ?? '14d'}; ${plan.acknowledged} acknowledged; ${plan.tooRecent} received it too recently`,
-      ],
+      summary: words(rendered.briefing.title, sentOn),
       isNew: true,
-      slug: plan.parent.slug,
-      kind: 'reminder',
+      slug: parent.slug,
+      kind,
       async *planned() {
-        for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
+        for (const r of recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
       },
       start: async () =>
         store.createCampaign({
-          slug: plan.parent.slug,
-          title: plan.parent.title,
+          slug: parent.slug,
+          title: parent.title,
           content_hash: rendered.hash,
-          kind: 'reminder',
-          parent_id: plan.parent.id,
-          agencies: plan.parent.agencies.split(' '),
-          recipients: plan.recipients,
+          kind,
+          parent_id: parent.id,
+          agencies: parent.agencies.split(' '),
+          recipients,
           links: rendered.links,
           content: await inlineStyles(content),
         }),
     },
     problems: [],
   };
+}
+
+async function prepareReminder(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+  const after = intent.after ?? '14d';
+  const afterMs = parseAfter(after);
+  if (afterMs === undefined) return problem('EUSAGE', `--after ${after}: expected days like 14d, or hours like 36h`);
+  const { plan, problems } = await planReminder(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+  if (!plan) return { problems };
+  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
+  return prepareChild(store, 'reminder', plan, source, (title, sentOn) => [
+    `reminder of "${title}" (campaign ${plan.parent.id}, sent ${sentOn})`,
+    `  ${plan.recipients.length} have not acknowledged after ${after}; ${plan.acknowledged} acknowledged; ${plan.tooRecent} received it too recently`,
+  ]);
 }
 
 async function prepareFollowUp(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
@@ -222,38 +241,10 @@ async function prepareFollowUp(store: Store, config: Config, intent: SendIntent,
   const { plan, problems } = await planFollowUp(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
   if (!plan) return { problems };
   if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
-  // Rendered here, when it is planned, like every campaign: the sender only fills in each reader.
-  const src = await source();
-  const { rendered } = src;
-  const sentOn = src.dateLabel(day(plan.parent.created_at));
-  const content = [plannedContent(src, { tracked: true, followUpOf: sentOn })];
-  return {
-    prepared: {
-      summary: [
-        `follow-up of "${rendered.briefing.title}" (campaign ${plan.parent.id}, sent ${sentOn}): what has changed since?`,
-        `  ${plan.recipients.length} recorded a discussion ${after} ago or more; ${plan.tooRecent} too recently; ${plan.asked} already asked`,
-      ],
-      isNew: true,
-      slug: plan.parent.slug,
-      kind: 'follow-up',
-      async *planned() {
-        for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
-      },
-      start: async () =>
-        store.createCampaign({
-          slug: plan.parent.slug,
-          title: plan.parent.title,
-          content_hash: rendered.hash,
-          kind: 'follow-up',
-          parent_id: plan.parent.id,
-          agencies: plan.parent.agencies.split(' '),
-          recipients: plan.recipients,
-          links: rendered.links,
-          content: await inlineStyles(content),
-        }),
-    },
-    problems: [],
-  };
+  return prepareChild(store, 'follow-up', plan, source, (title, sentOn) => [
+    `follow-up of "${title}" (campaign ${plan.parent.id}, sent ${sentOn}): what has changed since?`,
+    `  ${plan.recipients.length} recorded a discussion ${after} ago or more; ${plan.tooRecent} too recently; ${plan.asked} already asked`,
+  ]);
 }
 
 /** This process as a sender: its host and pid say whether it is alive; the random part, that it is this run. */

@@ -16,6 +16,8 @@ const types = {
 const MIGRATION_LOCK = 7_310_203;
 /** Claims take this lock so the rate window is counted by one sender at a time. */
 const CLAIM_LOCK = 7_310_204;
+/** With a reader's delivery id, serialises that reader's discussion submissions (two-key space). */
+const DISCUSSION_LOCK = 7_310_205;
 
 async function migrate(pool: pg.Pool) {
   const client = await pool.connect();
@@ -306,30 +308,25 @@ export async function openPostgresStore(url: string): Promise<Store> {
     questions: async (campaignId) => (await all<{ text: string }>('SELECT text FROM campaign_questions WHERE campaign_id = $1 ORDER BY n', [campaignId])).map((r) => r.text),
     deliveryByEmail: (campaignId, email) => one<Delivery>('SELECT * FROM deliveries WHERE campaign_id = $1 AND email = $2', [campaignId, email]),
     async recordDiscussion(next: NewDiscussion): Promise<Discussion> {
-      // Two submissions by one reader at once: the second waits for the first's row lock, finds it
-      // superseded, and the unique index on current records turns its insert into a retry.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await tx(pool, async (client) => {
-            const current =
-              next.delivery_id === undefined
-                ? undefined
-                : (await client.query<DiscussionRow>(`${discussionSql} WHERE r.campaign_id = $1 AND r.delivery_id = $2 AND r.superseded_at IS NULL FOR UPDATE OF r`, [next.campaign_id, next.delivery_id])).rows[0];
-            if (current) await client.query('UPDATE discussions SET superseded_at = $1 WHERE id = $2', [next.at, current.id]);
-            const r = mergeDiscussion(current && fromRow(current), next);
-            const { id } = (
-              await client.query<{ id: number }>(
-                `INSERT INTO discussions (campaign_id, delivery_id, agencies, discussed_on, people, answers, actions, comment, follow_up, follow_up_on, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-                [r.campaign_id, r.delivery_id, r.agencies, r.discussed_on, r.people, r.answers, r.actions, r.comment, r.follow_up, r.follow_up_on, r.created_at, r.updated_at],
-              )
-            ).rows[0]!;
-            return fromRow((await client.query<DiscussionRow>(`${discussionSql} WHERE r.id = $1`, [id])).rows[0]!);
-          });
-        } catch (error) {
-          if ((error as { code?: string }).code !== '23505' || attempt >= 3) throw error;
-        }
-      }
+      return tx(pool, async (client) => {
+        // One reader's submissions take turns: two at once would each find no current record, or
+        // the same one, and both insert. Another reader never waits (a shared key only delays).
+        if (next.delivery_id !== undefined) await client.query('SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)', [DISCUSSION_LOCK, next.delivery_id]);
+        const current =
+          next.delivery_id === undefined
+            ? undefined
+            : (await client.query<DiscussionRow>(`${discussionSql} WHERE r.campaign_id = $1 AND r.delivery_id = $2 AND r.superseded_at IS NULL`, [next.campaign_id, next.delivery_id])).rows[0];
+        if (current) await client.query('UPDATE discussions SET superseded_at = $1 WHERE id = $2', [next.at, current.id]);
+        const r = mergeDiscussion(current && fromRow(current), next);
+        const { id } = (
+          await client.query<{ id: number }>(
+            `INSERT INTO discussions (campaign_id, delivery_id, agencies, discussed_on, people, answers, actions, comment, follow_up, follow_up_on, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+            [r.campaign_id, r.delivery_id, r.agencies, r.discussed_on, r.people, r.answers, r.actions, r.comment, r.follow_up, r.follow_up_on, r.created_at, r.updated_at],
+          )
+        ).rows[0]!;
+        return fromRow((await client.query<DiscussionRow>(`${discussionSql} WHERE r.id = $1`, [id])).rows[0]!);
+      });
     },
     async discussionOf(campaignId, deliveryId) {
       const row = await one<DiscussionRow>(`${discussionSql} WHERE r.campaign_id = $1 AND r.delivery_id = $2 AND r.superseded_at IS NULL`, [campaignId, deliveryId]);
