@@ -1,4 +1,9 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../src/store/index.js';
 import { adapters, available as reachable, freshStores } from './stores.js';
 
 const readers = [
@@ -70,3 +75,36 @@ for (const [name, open] of adapters) {
     });
   });
 }
+
+it('SQLite: a database made before follow-ups keeps its campaigns, deliveries and their links when 005 copies the campaigns table', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'briefcast-upgrade-')), 'old.db');
+  const dir = join(import.meta.dirname, '..', 'src', 'store', 'sqlite');
+  const old = new Database(path);
+  old.pragma('foreign_keys = ON');
+  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const file of readdirSync(dir).filter((f) => /^\d+-.*\.sql$/.test(f) && !f.startsWith('005')).sort()) {
+    old.exec(readFileSync(join(dir, file), 'utf8'));
+    old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(Number.parseInt(file, 10), file);
+  }
+  old.exec(`INSERT INTO campaigns (id, slug, title, content_hash, kind, parent_id, agencies, state, created_at, updated_at, sender) VALUES (1, 's', 'T', 'h', 'briefing', NULL, 'all', 'completed', 1, 2, 'host/1/x'), (2, 's', 'T', 'h', 'reminder', 1, 'all', 'sending', 3, 4, NULL);
+    INSERT INTO deliveries (id, campaign_id, seq, email, name, agencies, state, updated_at) VALUES (1, 1, 1, 'a@example.org', 'A', 'police', 'sent', 1), (2, 2, 1, 'a@example.org', 'A', 'police', 'queued', 1);
+    INSERT INTO bounces (delivery_id, kind, status, reason, source, created_at) VALUES (1, 'mailbox', '5.1.1', 'gone', '<b@x>', 5);`);
+  old.close();
+
+  const store = await openSqliteStore(path);
+  try {
+    expect((await store.campaigns()).map((c) => [c.id, c.kind, c.parent_id, c.sender])).toEqual([[1, 'briefing', null, 'host/1/x'], [2, 'reminder', 1, null]]);
+    expect((await store.delivery(2))?.campaign_id).toBe(2);
+    expect(await store.recentBounces('a@example.org', 1)).toEqual(['mailbox']);
+    const f = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', kind: 'follow-up', parent_id: 1, agencies: 'all', recipients: [] });
+    expect(f.kind).toBe('follow-up');
+    // Foreign keys hold again after the migration: a delivery of no campaign is refused.
+    const raw = new Database(path);
+    raw.pragma('foreign_keys = ON');
+    expect(() => raw.prepare("INSERT INTO deliveries (campaign_id, seq, email, name, agencies, state, updated_at) VALUES (99, 1, 'b@x.org', 'B', 'p', 'queued', 1)").run()).toThrow(/FOREIGN KEY/);
+    raw.close();
+    await expect(store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', parent_id: 99, agencies: 'all', recipients: [] })).rejects.toThrow(/FOREIGN KEY/);
+  } finally {
+    await store.close();
+  }
+});
