@@ -108,3 +108,25 @@ it('SQLite: a database made before follow-ups keeps its campaigns, deliveries an
     await store.close();
   }
 });
+
+it("SQLite: a discussion waits for another process's write lock between other work, not by blocking the thread", async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'briefcast-lock-')), 'lock.db');
+  const store = await openSqliteStore(path);
+  const other = new Database(path);
+  try {
+    const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: readers });
+    other.exec('BEGIN IMMEDIATE');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const saved = store.recordDiscussion({ campaign_id: c.id, agencies: 'police', people: 3, at: 1 });
+    // The thread is free while the lock is held: timers run (a blocking wait would hold them for 5 s).
+    await new Promise((r) => setTimeout(r, 600));
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(5);
+    other.exec('COMMIT');
+    expect((await saved).people).toBe(3);
+  } finally {
+    other.close();
+    await store.close();
+  }
+});

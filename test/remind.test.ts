@@ -36,6 +36,12 @@ it('--remind sends a short reminder, as its own campaign, to those who have not 
 
     // Chris acknowledges through the reminder.
     expect((await post(ackToken(readFileSync(join(dir, 'outbox', '2', chrisFile), 'utf8')))).status).toBe(200);
+    // Both teams' records belong to the briefing's first campaign, each under its reader's first delivery.
+    expect((await t.store.discussions(1)).map((d) => [d.email, d.people])).toEqual([
+      ['jo.bloggs@example.org', 5],
+      ['chris.hall@example.org', 5],
+    ]);
+    expect(await t.store.discussions(2)).toEqual([]);
   } finally {
     await t.close();
   }

@@ -285,6 +285,24 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     return fromRow(q.discussion.get(Number(lastInsertRowid))!);
   });
 
+  /**
+   * A reader's form waits for another process's write lock as tracking writes do: briefly, then
+   * again between other requests, never blocking the tracker's thread for seconds.
+   */
+  async function briefly<T>(run: () => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      db.pragma(`busy_timeout = ${TRACKING_BUSY_MS}`);
+      try {
+        return run();
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= TRACKING_RETRIES) throw error;
+      } finally {
+        db.pragma(`busy_timeout = ${busyMs}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt)));
+    }
+  }
+
   const suppressionSet = () => new Set(q.suppressions.all().map((s) => s.email.toLowerCase()));
 
   return {
@@ -430,7 +448,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       return q.deliveryByEmail.get(campaignId, email);
     },
     async recordDiscussion(discussion) {
-      return recordDiscussion.immediate(discussion);
+      return briefly(() => recordDiscussion.immediate(discussion));
     },
     async discussionOf(campaignId, deliveryId) {
       const row = q.discussionOf.get(campaignId, deliveryId);
