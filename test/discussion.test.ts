@@ -213,6 +213,15 @@ it('follow-up round trip: sent through SMTP to those who recorded a discussion, 
     const page = await fetch(link, { headers: { 'user-agent': BROWSER_UA } });
     const html = await page.text();
     expect(html).toContain('Audit chronologies (team manager), 2020-01-31: Is it done?');
+    const browser = await launchChromium();
+    try {
+      const form = await browser.newPage({ userAgent: BROWSER_UA, viewport: { width: 375, height: 800 }, bypassCSP: true });
+      await form.goto(link);
+      expect(await axeViolations(form)).toEqual([]);
+      expect(await horizontalOverflow(form)).toBeLessThanOrEqual(0);
+    } finally {
+      await browser.close();
+    }
     expect((await rawRequest(t.origin, 'POST', new URL(link).pathname, form, 'answer=We+now+ask+about+fathers+at+every+visit&done_1=no&done_2=yes')).status).toBe(200);
     expect((await rawRequest(t.origin, 'POST', new URL(link).pathname, form, 'done_3=yes')).status).toBe(400);
 
