@@ -120,6 +120,12 @@ describe('the team discussion record', () => {
     const acks = await t.store.acknowledgements(1);
     expect(acks.some((a) => a.delivery_id !== undefined && a.agencies === 'police')).toBe(true);
     expect((await t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
+    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'discussed_on=2026-01-05')).status).toBe(200);
+    expect((await t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
+    // A date alone corrects the day of a record that exists, keeping the rest.
+    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'people=3')).status).toBe(200);
+    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'discussed_on=2026-01-05')).status).toBe(200);
+    expect((await t.store.discussions(1)).find((d) => d.email === 'chris.hall@example.org')).toMatchObject({ discussed_on: '2026-01-05', people: 3 });
   });
 
   it('hostile submissions get a 4xx and store nothing; the server keeps answering', async () => {

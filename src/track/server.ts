@@ -242,7 +242,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     const fields = await readForm(req, discussionFormLimits);
     const { input, errors } = parseDiscussion(fields, questions.length, now, t);
     if (!input) return html(res, 400, discussionForm(config, t, { ...view, questions, values: fields, errors, now }));
-    const discussed = !isEmpty(input);
+    // Only a date is "I have read it", unless it corrects the day of a record the reader already has.
+    const discussed = !isEmpty(input) || (input.discussed_on !== undefined && reader !== undefined && (await store.discussionOf(first.id, reader.id)) !== undefined);
     if (discussed) {
       // Each submission is a version kept: a script replaying one link must not fill the table.
       if (!withinBound(d, 'discussion')) throw new HttpError(429, 'too many submissions from this link: try again in a minute');
