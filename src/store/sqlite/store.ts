@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { keepOwnerOnly } from '../../private-files.js';
 import { StoreError, type Store } from '../store.js';
 import { fromRow, mergeDiscussion, type DiscussionRow } from '../discussion.js';
-import type { BounceKind, Acknowledgement, ClaimOptions, Discussion, NewDiscussion, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
+import type { Discussion, NewDiscussion } from '../types.js';
+import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
 /** How long a statement waits for another process's lock; the thread is blocked meanwhile. */
@@ -12,6 +13,10 @@ const BUSY_MS = 5000;
 /** Tracking writes wait at most this long at a time, and retry asynchronously: about 10 s in all. */
 const TRACKING_BUSY_MS = 20;
 const TRACKING_RETRIES = 45;
+
+/** A reader's form waits at most this long for a lock at a time, and retries asynchronously: about 10 s in all. */
+const FORM_BUSY_MS = 20;
+const FORM_RETRIES = 45;
 
 function emptyCounts(): Counts {
   return { queued: 0, sending: 0, sent: 0, failed: 0, suppressed: 0 };
@@ -291,11 +296,11 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
    */
   async function briefly<T>(run: () => T): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      db.pragma(`busy_timeout = ${TRACKING_BUSY_MS}`);
+      db.pragma(`busy_timeout = ${FORM_BUSY_MS}`);
       try {
         return run();
       } catch (error) {
-        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= TRACKING_RETRIES) throw error;
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= FORM_RETRIES) throw error;
       } finally {
         db.pragma(`busy_timeout = ${busyMs}`);
       }
