@@ -1,10 +1,10 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fromRow, mergeDiscussion, type DiscussionRow } from '../discussion.js';
+import type { Discussion, NewDiscussion } from '../types.js';
 import Database from 'better-sqlite3';
 import { keepOwnerOnly } from '../../private-files.js';
 import { StoreError, type Store } from '../store.js';
-import { fromRow, mergeDiscussion, type DiscussionRow } from '../discussion.js';
-import type { Discussion, NewDiscussion } from '../types.js';
 import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
