@@ -124,7 +124,7 @@ export interface FormView {
 }
 
 /** One labelled field with its hint and error, described to assistive technology by both. */
-function field(view: FormView, name: string, label: string, control: (attributes: string) => string, hint?: string): string {
+function field(view: { errors?: FieldErrors }, name: string, label: string, control: (attributes: string) => string, hint?: string): string {
   const error = view.errors?.get(name);
   const described = [hint && `${name}-hint`, error && `${name}-error`].filter(Boolean).join(' ');
   const attributes = `id="${name}" name="${name}"${described ? ` aria-describedby="${described}"` : ''}${error ? ' aria-invalid="true"' : ''}`;
@@ -135,7 +135,7 @@ ${control(attributes)}
 </div>`;
 }
 
-const value = (view: FormView, name: string) => e(view.values.get(name) ?? '');
+const value = (view: { values: Typed }, name: string) => e(view.values.get(name) ?? '');
 
 /** The errors first, each a link to its field, where the page's focus and a screen reader start. */
 export function errorSummary(t: Messages, errors: FieldErrors | undefined): string {
@@ -213,7 +213,6 @@ ${option('yes', t.answer_yes)}${option('no', t.answer_no)}
 </fieldset>`;
     })
     .join('\n');
-  const fieldView = { ...view, questions: [], now: 0 };
   return page(
     config,
     t.follow_up_title,
@@ -221,7 +220,7 @@ ${option('yes', t.answer_yes)}${option('no', t.answer_no)}
 <p>“${e(view.title)}”</p>
 ${errorSummary(t, view.errors)}
 <form method="post" action="${e(view.action)}" novalidate>
-${field(fieldView, 'answer', t.follow_up_question, (a) => `<textarea ${a} rows="5" maxlength="${MAX_LENGTH.answer}">${value(fieldView, 'answer')}</textarea>`)}
+${field(view, 'answer', t.follow_up_question, (a) => `<textarea ${a} rows="5" maxlength="${MAX_LENGTH.answer}">${value(view, 'answer')}</textarea>`)}
 ${radios}
 <button type="submit" id="save">${e(t.follow_up_save)}</button>
 </form>`,
