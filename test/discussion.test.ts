@@ -250,6 +250,8 @@ it('follow-up round trip: sent through SMTP to those who recorded a discussion, 
     const table = await cli(dir, ['report', 'children-p', '--actions']);
     expect(table.stdout).toContain('1 agreed action past its due date and not done');
     expect(table.stdout).toMatch(/Cumbria Constabulary +Audit chronologies +team manager +2020-01-31/);
+    const csv = await cli(dir, ['report', 'children-p', '--actions', '--csv']);
+    expect(csv.stdout.split('\n').slice(0, 2)).toEqual(['agency,action,owner,due,discussed,recorded by', `Cumbria Constabulary,Audit chronologies,team manager,2020-01-31,${new Date().toISOString().slice(0, 10)},"Jo Bloggs, manager"`]);
     // Seen from a day before it was due, nothing is overdue.
     const early = await campaignReport(t.store, (await t.store.campaign(1))!, { tracking: 'individual', agencyNames, now: Date.parse('2020-01-30T12:00:00Z') });
     expect(early.total.actions_overdue).toBe(0);
