@@ -8,7 +8,7 @@ import type { Campaign, Store } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { createComposer, senderOf } from './compose.js';
 import { runCampaign, type Outcome, type Progress } from './loop.js';
-import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planFollowUp, planReminder, type Source } from './plan.js';
+import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planFollowUp, planReminder, type FollowUpPlan, type ReminderPlan, type Source } from './plan.js';
 import type { Transport } from './transport.js';
 
 /** What the user asked `send` to do. */
@@ -181,15 +181,22 @@ type Recipients = { email: string; name: string; agencies: string[] }[];
 /**
  * A reminder or a follow-up: a short email to some of the first campaign's readers, as a
  * campaign of its own linked to it, rendered now like every campaign (the sender only fills in
- * each reader). `words` says what the summary says, given the date the briefing was sent.
+ * each reader). `planner` decides who, from `--after` (or its default); `words` is the summary,
+ * given the plan and the date the briefing was sent.
  */
-async function prepareChild(
+async function prepareChild<New extends { kind: 'new'; parent: Campaign; recipients: Recipients }>(
   store: Store,
   kind: 'reminder' | 'follow-up',
-  plan: { parent: Campaign; recipients: Recipients },
+  after: string,
+  planner: (afterMs: number) => Promise<{ plan?: New | { kind: 'resume'; campaign: Campaign }; problems: Problem[] }>,
   source: () => Promise<Source>,
-  words: (title: string, sentOn: string) => string[],
+  words: (plan: New, title: string, sentOn: string) => string[],
 ): Promise<Prepare> {
+  const afterMs = parseAfter(after);
+  if (afterMs === undefined) return problem('EUSAGE', `--after ${after}: expected days like 14d, or hours like 36h`);
+  const { plan, problems } = await planner(afterMs);
+  if (!plan) return { problems };
+  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
   const src = await source();
   const { rendered } = src;
   const { parent, recipients } = plan;
@@ -197,7 +204,7 @@ async function prepareChild(
   const content = [plannedContent(src, { tracked: true, ...(kind === 'reminder' ? { reminderOf: sentOn } : { followUpOf: sentOn }) })];
   return {
     prepared: {
-      summary: words(rendered.briefing.title, sentOn),
+      summary: words(plan, rendered.briefing.title, sentOn),
       isNew: true,
       slug: parent.slug,
       kind,
@@ -221,27 +228,19 @@ async function prepareChild(
   };
 }
 
-async function prepareReminder(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+function prepareReminder(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
   const after = intent.after ?? '14d';
-  const afterMs = parseAfter(after);
-  if (afterMs === undefined) return problem('EUSAGE', `--after ${after}: expected days like 14d, or hours like 36h`);
-  const { plan, problems } = await planReminder(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
-  if (!plan) return { problems };
-  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
-  return prepareChild(store, 'reminder', plan, source, (title, sentOn) => [
+  const planner = (afterMs: number) => planReminder(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+  return prepareChild<Extract<ReminderPlan, { kind: 'new' }>>(store, 'reminder', after, planner, source, (plan, title, sentOn) => [
     `reminder of "${title}" (campaign ${plan.parent.id}, sent ${sentOn})`,
     `  ${plan.recipients.length} have not acknowledged after ${after}; ${plan.acknowledged} acknowledged; ${plan.tooRecent} received it too recently`,
   ]);
 }
 
-async function prepareFollowUp(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+function prepareFollowUp(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
   const after = intent.after ?? '90d';
-  const afterMs = parseAfter(after);
-  if (afterMs === undefined) return problem('EUSAGE', `--after ${after}: expected days like 90d, or hours like 36h`);
-  const { plan, problems } = await planFollowUp(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
-  if (!plan) return { problems };
-  if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
-  return prepareChild(store, 'follow-up', plan, source, (title, sentOn) => [
+  const planner = (afterMs: number) => planFollowUp(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+  return prepareChild<Extract<FollowUpPlan, { kind: 'new' }>>(store, 'follow-up', after, planner, source, (plan, title, sentOn) => [
     `follow-up of "${title}" (campaign ${plan.parent.id}, sent ${sentOn}): what has changed since?`,
     `  ${plan.recipients.length} recorded a discussion ${after} ago or more; ${plan.tooRecent} too recently; ${plan.asked} already asked`,
   ]);
