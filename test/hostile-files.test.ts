@@ -110,7 +110,7 @@ describe('names from lists, written out', () => {
   });
 
   it('the yearly CSV neutralises titles, agency names and themes as the other CSVs do', () => {
-    const figures = { delivered: 1, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0 };
+    const figures = { delivered: 1, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0, discussions: 0, discussion_pct: 0, actions_agreed: 0, actions_done: 0, actions_overdue: 0 };
     const out = periodCsv({
       from: '2026-01-01',
       to: '2026-12-31',

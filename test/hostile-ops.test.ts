@@ -20,7 +20,7 @@ describe('smaller holes', () => {
   it('a tag with a control character is refused; report themes and problems reach the terminal without escape sequences', () => {
     const problems = parseBriefing('briefings/x.md', '---\ntitle: A\ntags: [neglect, "bell\\a", "clear\\e[2J"]\n---\n').problems;
     expect(problems.map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual(['3:17 tag 2: no control characters or line breaks', '3:27 tag 3: no control characters or line breaks']);
-    const figures = { delivered: 1, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0 };
+    const figures = { delivered: 1, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0, discussions: 0, discussion_pct: 0, actions_agreed: 0, actions_done: 0, actions_overdue: 0 };
     const text = periodText({
       from: '2026-01-01',
       to: '2026-12-31',

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { build, openProject, renderBySlug } from '../src/build.js';
 import { loadConfig, loadMessages } from '../src/config/index.js';
 import { plannedContent } from '../src/send/index.js';
-import { ackForm, unsubscribeForm } from '../src/track/pages.js';
+import { discussionForm } from '../src/track/discussion.js';
+import { unsubscribeForm } from '../src/track/pages.js';
 import { configure, tempProject } from './helpers.js';
 
 describe('every built-in phrase comes from the messages file of the language', () => {
@@ -34,7 +35,7 @@ describe('every built-in phrase comes from the messages file of the language', (
     writeFileSync(join(dir, 'messages', 'cy.yml'), 'ack_title: Cadarnhewch eich bod wedi darllen y briff hwn\nunsubscribe_title: Peidio â derbyn y briffiau hyn?\nsubject_reminder: "Nodyn atgoffa:"\n');
     const { config } = loadConfig(join(dir, 'briefcast.yml'));
     const { messages } = loadMessages(dir, 'cy');
-    expect(ackForm(config!, messages!, 'Children P', '/a/x')).toContain('<h1>Cadarnhewch eich bod wedi darllen y briff hwn</h1>');
+    expect(discussionForm(config!, messages!, { title: 'Children P', action: '/a/x', questions: [], values: new Map(), now: Date.now() })).toContain('<h1>Cadarnhewch eich bod wedi darllen y briff hwn</h1>');
     expect(unsubscribeForm(config!, messages!, '/u/x', 'jo@example.org')).toContain('<h1>Peidio â derbyn y briffiau hyn?</h1>');
     const { project } = await openProject({ root: dir });
     const rendered = renderBySlug(project!, 'children-p').rendered!;

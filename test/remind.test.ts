@@ -18,7 +18,7 @@ it('--remind sends a short reminder, as its own campaign, to those who have not 
   expect(tooSoon.stderr).toContain('briefcast: no one to remind: 0 acknowledged, 13 received it or a reminder too recently');
 
   const t = await startTracking(dir);
-  const post = (token: string) => fetch(`${t.origin}/a/${token}`, { method: 'POST', body: 'shared=5', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BROWSER_UA } });
+  const post = (token: string) => fetch(`${t.origin}/a/${token}`, { method: 'POST', body: 'people=5', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BROWSER_UA } });
   try {
     expect((await post(ackToken(first['jo.bloggs@example.org']!))).status).toBe(200);
 
@@ -36,6 +36,12 @@ it('--remind sends a short reminder, as its own campaign, to those who have not 
 
     // Chris acknowledges through the reminder.
     expect((await post(ackToken(readFileSync(join(dir, 'outbox', '2', chrisFile), 'utf8')))).status).toBe(200);
+    // Both teams' records belong to the briefing's first campaign, each under its reader's first delivery.
+    expect((await t.store.discussions(1)).map((d) => [d.email, d.people])).toEqual([
+      ['jo.bloggs@example.org', 5],
+      ['chris.hall@example.org', 5],
+    ]);
+    expect(await t.store.discussions(2)).toEqual([]);
   } finally {
     await t.close();
   }

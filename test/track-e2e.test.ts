@@ -47,9 +47,9 @@ it('a manager opens the email, clicks a lesson link, reads the web page and ackn
     await page.setContent(String(jo.mail.html));
     await page.goto((await page.locator('a', { hasText: 'I have read this briefing' }).getAttribute('href'))!);
     expect(await page.locator('h1').textContent()).toBe('Confirm that you have read this briefing');
-    await page.fill('#shared', '9');
+    await page.fill('#people', '9');
     await page.fill('#comment', 'Discussed at the team meeting');
-    await page.click('button[type=submit]');
+    await page.click('text=Save the discussion record');
     expect(await page.locator('h1').textContent()).toBe('Thank you');
     await context.close();
   } finally {

@@ -88,12 +88,12 @@ describe('the tracking server', () => {
     expect(await form.text()).toContain('Confirm that you have read this briefing');
     expect((await t.store.acknowledgements(1)).length).toBe(0);
     const post = (body: string) => get(`/a/${ann}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect((await post('shared=4&comment=first')).status).toBe(200);
-    expect((await post('shared=6&comment=second')).status).toBe(200);
+    expect((await post('people=4&comment=first')).status).toBe(200);
+    expect((await post('people=6&comment=second')).status).toBe(200);
     const acks = await t.store.acknowledgements(1);
     expect(acks).toHaveLength(1);
     expect(acks[0]).toMatchObject({ shared: 6, comment: 'second' });
-    expect((await post('shared=lots')).status).toBe(400);
+    expect((await post('people=lots')).status).toBe(400);
   });
 
   it('RFC 8058: a one-click POST unsubscribes at once, and the next send skips the address', async () => {
@@ -156,7 +156,7 @@ describe('privacy modes', () => {
       const h = { headers: { 'user-agent': BROWSER_UA }, redirect: 'manual' as const };
       expect((await fetch(`${t.origin}/o/${token}.gif`, h)).status).toBe(200);
       expect((await fetch(`${t.origin}/c/${token}/1`, h)).status).toBe(302);
-      expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: new URLSearchParams({ shared: '2' }) })).status).toBe(200);
+      expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: new URLSearchParams({ people: '2' }) })).status).toBe(200);
     } finally {
       await t.close();
     }

@@ -73,6 +73,9 @@ lessons:
     agencies: [${first}]
 # Themes, for the archive's filter.
 tags: [neglect, chronologies]
+# Questions for teams to discuss, after the board's own (evidence.questions in briefcast.yml).
+# questions:
+#   - How do you hear the voice of every adult in the household?
 # The banner label for this briefing (the board's default is in briefcast.yml).
 format: 5 min briefing
 # Do not start or resume sending after this day.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { audiences } from '../config/schema.js';
+import { audiences, MAX_BRIEFING_QUESTIONS, MAX_QUESTION } from '../config/schema.js';
 import { isSafeLink, safeLinkMessage } from '../safe-url.js';
 
 export { audiences };
@@ -78,6 +78,11 @@ export const frontmatterSchema = z
       .describe('Ids from lists/agencies.yml that must act on this briefing, or "all"'),
     lessons: z.array(lessonSchema).default([]).describe('The numbered lessons, in order'),
     tags: z.array(z.string().min(1).regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'no control characters or line breaks')).default([]).describe('Themes, for the archive filter'),
+    questions: z
+      .array(oneLine.max(MAX_QUESTION))
+      .max(MAX_BRIEFING_QUESTIONS)
+      .optional()
+      .describe("Reflective questions for teams, after the board's own (briefcast.yml evidence.questions)"),
     format: z.string().min(1).optional().describe('Banner label for this briefing, e.g. "7 minute briefing"'),
     send_by: reviewDate.optional().describe('Do not start or resume sending after this day'),
     draft: z.boolean().default(false).describe('Drafts are not built or sent'),

@@ -118,6 +118,7 @@ program
   .option('--agency <id>', 'only this agency')
   .option('--campaign <id>', 'another campaign of this briefing')
   .option('--chase <days>', 'list who has not acknowledged this many days after delivery')
+  .option('--actions', 'the actions teams agreed that are past their due date and not done, per agency')
   .option('--csv', 'CSV: the agency table, or the chase list with --chase')
   .option('--json', 'everything as JSON')
   .option('--from <day>', 'a period for the yearly report: every briefing sent from this day (YYYY-MM-DD)')
@@ -157,7 +158,8 @@ program
   .option('--test <address>', 'send one proof copy to this address; nothing is recorded')
   .option('--send-by <date>', 'do not start or resume after this day (YYYY-MM-DD)')
   .option('--remind', 'remind those who have not acknowledged (a campaign of its own, linked to the first)')
-  .option('--after <duration>', 'with --remind: only those who received it this long ago (14d, 36h)', '14d')
+  .option('--follow-up', 'ask those who recorded a team discussion what has changed since (a campaign of its own, once per person)')
+  .option('--after <duration>', 'with --remind: only those who received it this long ago (default 14d); with --follow-up: who recorded their discussion this long ago (default 90d)')
   .option('--worker', 'one of several senders draining an existing campaign (shared DATABASE_URL); needs no briefings folder')
   .option('--retry-failed', 'send again the failed messages of the latest campaign (not addresses that do not exist)')
   .action(async (slug, options) => (await send()).sendCommand(slug, options));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { plainErrno } from '../problem.js';
 import { loadBriefings } from '../briefing/index.js';
 import { loadConfig, type Config } from '../config/index.js';
-import { agencyCsv, campaignPage, campaignReport, chaseCsv, periodCsv, periodPage, periodReport, periodText, realDay, reportText } from '../report/index.js';
+import { actionsCsv, actionsText, agencyCsv, campaignPage, campaignReport, chaseCsv, overdueActions, periodCsv, periodPage, periodReport, periodText, realDay, reportText } from '../report/index.js';
 import { fail } from './output.js';
 import { openStoreOrFail } from './store.js';
 
@@ -17,6 +17,7 @@ export interface ReportCliOptions {
   from?: string;
   to?: string;
   pdf?: string;
+  actions?: boolean;
 }
 
 export async function reportCommand(slug: string | undefined, options: ReportCliOptions): Promise<void> {
@@ -24,6 +25,7 @@ export async function reportCommand(slug: string | undefined, options: ReportCli
   if (!config) fail(problems);
   const lists = loadLists(join(process.cwd(), 'lists', 'agencies.yml'));
   const agencyNames = new Map(lists.agencies.map((a) => [a.id, a.name]));
+  const roles = new Map(lists.agencies.flatMap((a) => a.recipients.flatMap((r) => (r.role ? [[r.email.toLowerCase(), r.role] as const] : []))));
   if (options.from || options.to) return periodCommand(config, agencyNames, options);
   if (!slug) fail('name a briefing (briefcast report <slug>), or a period with --from and --to');
   if (options.agency && !agencyNames.has(options.agency)) fail(`--agency ${options.agency}: unknown agency (known: ${[...agencyNames.keys()].join(', ')})`);
@@ -36,8 +38,13 @@ export async function reportCommand(slug: string | undefined, options: ReportCli
     if (options.campaign !== undefined && !/^\d{1,9}$/.test(options.campaign)) fail(`--campaign ${options.campaign}: expected a campaign number (${slug}'s: ${campaigns.map((c) => c.id).join(', ')})`);
     const campaign = options.campaign !== undefined ? campaigns.find((c) => c.id === Number(options.campaign)) : campaigns.at(-1);
     if (!campaign) fail(`--campaign ${options.campaign}: not a campaign of "${slug}" (its campaigns: ${campaigns.map((c) => c.id).join(', ')})`, 'ENOCAMPAIGN');
-    const report = await campaignReport(store, campaign, { tracking: config.tracking, agencyNames, agency: options.agency, chaseDays: chaseDays ?? (options.json ? 14 : undefined) });
-    if (options.pdf) await writePaper(options.pdf, campaignPage(config, report, 14, { print: true }), `${config.board.name}: ${report.campaign.title}`);
+    const report = await campaignReport(store, campaign, { tracking: config.tracking, agencyNames, roles, agency: options.agency, chaseDays: chaseDays ?? (options.json && !options.actions ? 14 : undefined) });
+    if (options.actions) {
+      const actions = overdueActions(report);
+      if (options.json) console.log(JSON.stringify(actions, null, 2));
+      else if (options.csv) process.stdout.write(actionsCsv(actions));
+      else console.log(actionsText(actions));
+    } else if (options.pdf) await writePaper(options.pdf, campaignPage(config, report, 14, { print: true }), `${config.board.name}: ${report.campaign.title}`);
     else if (options.json) console.log(JSON.stringify(report, null, 2));
     else if (options.csv) process.stdout.write(chaseDays !== undefined ? chaseCsv(report) : agencyCsv(report));
     else console.log(reportText(report));

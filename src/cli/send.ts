@@ -21,6 +21,7 @@ export interface SendOptions {
   test?: string;
   sendBy?: string;
   remind?: boolean;
+  followUp?: boolean;
   after?: string;
   worker?: boolean;
   retryFailed?: boolean;

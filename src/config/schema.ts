@@ -6,6 +6,17 @@ const markdown = z.string().min(1).refine(markdownUrlsSafe, 'links and images mu
 /** Shortest dashboard password, from briefcast.yml or BRIEFCAST_DASHBOARD_PASSWORD alike. */
 export const MIN_DASHBOARD_PASSWORD = 8;
 
+/** The reflective questions most boards' "7 minute briefing" action plans ask. */
+export const defaultQuestions = [
+  'What are your key thoughts and reflections on this briefing?',
+  'How will you embed this learning in your practice, and how will you know it has made a difference?',
+  'How will you put this learning into your team or service improvement plans?',
+] as const;
+/** Characters of one question; questions from the board, and then from one briefing. */
+export const MAX_QUESTION = 300;
+export const MAX_BOARD_QUESTIONS = 10;
+export const MAX_BRIEFING_QUESTIONS = 5;
+
 /** Whom a briefing is for: the standard intro and wording differ. */
 export const audiences = ['children', 'adults', 'all'] as const;
 
@@ -89,6 +100,13 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** What the board asks teams to record when they discuss a briefing (the form at /a/…). */
+    evidence: z
+      .object({
+        /** The reflective questions, in order; a briefing may add its own (`questions:` in its frontmatter). */
+        questions: z.array(z.string().min(1).max(MAX_QUESTION)).min(1).max(MAX_BOARD_QUESTIONS).default([...defaultQuestions]),
+      })
+      .prefault({}),
     tracking: z.enum(['individual', 'aggregate', 'off']).default('individual'),
     retention_days: z.number().int().positive().default(365),
     /** false: serve has no /dashboard at all (reports only from the command line). */

@@ -35,6 +35,10 @@ export interface Rendered {
   lessonsFor(agencies: readonly string[]): Lesson[];
   /** The short reminder to those who have not acknowledged, sent `sentOn` (a date as words). */
   reminder(variant: EmailVariant, sentOn: string): { html: Slotted; text: Slotted };
+  /** The short follow-up to those who recorded a discussion: what has changed since? */
+  followUp(variant: EmailVariant, sentOn: string): { html: Slotted; text: Slotted };
+  /** The reflective questions for teams: the board's, then the briefing's own. */
+  questions: string[];
   /** The public web page. */
   web: string;
   /** The email and text as anyone may see them (dist/email): real links, no tracking. */
@@ -45,15 +49,15 @@ export interface Rendered {
   searchText: string;
   hash: string;
   /** What goes before the title in a reminder's or a proof's subject, in the board's language. */
-  subjects: { reminder: string; proof: string };
+  subjects: { reminder: string; proof: string; followUp: string };
   /** The agencies named, resolved to names for display. */
   agencyNames: string[];
 }
 
 /** What the site (page, archive, feed, manifest) needs of a rendered briefing: plain data, so a worker thread can hand it over. */
-export type Page = Omit<Rendered, 'email' | 'emailFor' | 'lessonsFor' | 'reminder'>;
+export type Page = Omit<Rendered, 'email' | 'emailFor' | 'lessonsFor' | 'reminder' | 'followUp'>;
 
-export function toPage({ email: _email, emailFor: _emailFor, lessonsFor: _lessonsFor, reminder: _reminder, ...page }: Rendered): Page {
+export function toPage({ email: _email, emailFor: _emailFor, lessonsFor: _lessonsFor, reminder: _reminder, followUp: _followUp, ...page }: Rendered): Page {
   return page;
 }
 
@@ -187,6 +191,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     links.push({ n: reportLink, url: briefing.report_url, text: 'Read the full report' });
   }
   const closing = ctx.standard.closing;
+  const questions = [...config.evidence.questions, ...(briefing.questions ?? [])];
   const agencyNames = briefing.agencies === 'all' ? [] : briefing.agencies.map((id) => ctx.agencyNames.get(id) ?? id);
 
   const view = {
@@ -212,6 +217,7 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     briefingFor: agencyNames.length ? phrase(messages.briefing_for, { agencies: agencyNames.join(', ') }) : undefined,
     reportLink: reportLink ? slot(`link-${reportLink}`) : undefined,
     closing,
+    questions,
     web: slot('web'),
     unsubscribe: slot('unsubscribe'),
   };
@@ -243,10 +249,17 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
     }
     return out;
   };
-  const reminder = (variant: EmailVariant, sentOn: string) => {
-    const context = { ...personal(variant), reminderText: phrase(variant.recipient ? messages.reminder_named : messages.reminder, { name: slot('name'), date: sentOn }) };
+  // A reminder and a follow-up are the same short email with their own words.
+  const short = (variant: EmailVariant, words: { prefix: string; label: string; preview: string; named: string; unnamed: string; button: string; question?: string }, sentOn: string) => {
+    const text = phrase(variant.recipient ? words.named : words.unnamed, { name: slot('name'), date: sentOn });
+    // reminderText: what a board's own reminder layout, made before follow-ups, fills in.
+    const context = { ...personal(variant), ...words, text, reminderText: text };
     return { html: toSlotted(templates.reminder(context)), text: toSlotted(toText(templates.reminderText(context))) };
   };
+  const reminder = (variant: EmailVariant, sentOn: string) =>
+    short(variant, { prefix: messages.reminder_title, label: messages.reminder_label, preview: messages.reminder_preview, named: messages.reminder_named, unnamed: messages.reminder, button: messages.acknowledge }, sentOn);
+  const followUp = (variant: EmailVariant, sentOn: string) =>
+    short(variant, { prefix: messages.subject_follow_up, label: messages.follow_up_label, preview: messages.follow_up_preview, named: messages.follow_up_named, unnamed: messages.follow_up, button: messages.follow_up_button, question: messages.follow_up_question }, sentOn);
 
   const linkValues = Object.fromEntries(links.map((l) => [`link-${l.n}`, l.url]));
   const publicValues = { ...linkValues, web: pageUrl(config, briefing.slug), unsubscribe: `mailto:${config.board.email}?subject=Unsubscribe` };
@@ -257,8 +270,8 @@ export function renderBriefing(briefing: Briefing, ctx: RenderContext): Rendered
   const searchText = [intro, body, ...lessons.map((l) => l.html)].join(' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
   const words = countWords(searchText) + countWords(definition);
   const hash = createHash('sha256').update(plain.html).update(plain.text).digest('hex').slice(0, 16);
-  const subjects = { reminder: messages.subject_reminder, proof: messages.subject_proof };
-  return { briefing, links, reportLink, email, emailFor, lessonsFor, reminder, web, plain, words, searchText, hash, agencyNames, subjects };
+  const subjects = { reminder: messages.subject_reminder, proof: messages.subject_proof, followUp: messages.subject_follow_up };
+  return { briefing, links, reportLink, email, emailFor, lessonsFor, reminder, followUp, questions, web, plain, words, searchText, hash, agencyNames, subjects };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Campaign, Store } from '../store/index.js';
+import type { Campaign, Discussion, Store } from '../store/index.js';
 
 export interface Person {
   email: string;
@@ -116,6 +116,8 @@ export interface ReportOptions {
   /** Chase those who have not acknowledged this many days after delivery. */
   chaseDays?: number;
   now?: number;
+  /** Readers' roles from the lists, by lower-cased address: shown with their discussion records. */
+  roles?: ReadonlyMap<string, string>;
 }
 
 function blank(agency: string, name: string): AgencyFigures {
@@ -164,7 +166,8 @@ async function people(store: Store, family: Campaign[]): Promise<Person[]> {
 export async function campaignReport(store: Store, campaign: Campaign, options: ReportOptions): Promise<Report> {
   const now = options.now ?? Date.now();
   const all = await store.campaigns();
-  const reminders = all.filter((c) => c.parent_id === campaign.id);
+  // A follow-up is linked like a reminder, but its readers were counted when the briefing reached them.
+  const reminders = all.filter((c) => c.parent_id === campaign.id && c.kind === 'reminder');
   const family = [campaign, ...reminders];
   const nameOf = (id: string) => options.agencyNames.get(id) ?? id;
   const rows = new Map<string, AgencyFigures>();
@@ -230,6 +233,7 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
       }
     }
   }
+  const discussions = await discussionRecords(store, campaign, options, now, (agencies) => [total, ...agencies.map(row)]);
   for (const f of [total, ...rows.values()]) f.acknowledged_pct = f.delivered ? Math.round((1000 * f.acknowledged) / f.delivered) / 10 : 0;
 
   let chase: Report['chase'] = null;
@@ -268,7 +272,62 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
       .filter((c) => c.slug === campaign.slug && c.kind === 'briefing' && c.id !== campaign.id)
       .sort((a, b) => b.created_at - a.created_at || b.id - a.id)
       .map((c) => ({ id: c.id, created: new Date(c.created_at).toISOString(), state: c.state })),
-    discussions: [],
+    discussions: discussions.filter((d) => !options.agency || d.agency === options.agency),
     chase,
   };
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** An agreed action as the board reads it: overdue once its day has passed and it is not done. */
+export function actionRecord(a: Discussion['actions'][number], today: string): ActionRecord {
+  return { text: a.text, owner: a.owner, due: a.due, done: a.done, overdue: a.due !== null && a.due < today && a.done !== true };
+}
+
+/**
+ * The campaign's discussion records, in full under each agency of the reader's lists, and their
+ * figures: each record counts once in the total (`figures` gives the total first, then each
+ * agency's row), whatever lists its reader is on.
+ */
+async function discussionRecords(
+  store: Store,
+  campaign: Campaign,
+  options: ReportOptions,
+  now: number,
+  figures: (agencies: string[]) => AgencyFigures[],
+): Promise<Report['discussions']> {
+  if (options.tracking === 'off') return [];
+  const questions = await store.questions(campaign.id);
+  const today = isoDay(now);
+  const byAgency = new Map<string, Report['discussions'][number]>();
+  for (const d of await store.discussions(campaign.id)) {
+    const agencies = d.agencies.split(' ').filter(Boolean);
+    if (options.agency && !agencies.includes(options.agency)) continue;
+    const actions = d.actions.map((a) => actionRecord(a, today));
+    const [total, ...rows] = figures(agencies);
+    for (const f of [total!, ...rows.filter((r) => !options.agency || r.agency === options.agency)]) {
+      f.discussions++;
+      f.discussion_people += d.people ?? 0;
+      f.actions_agreed += actions.length;
+      f.actions_done += actions.filter((a) => a.done === true).length;
+      f.actions_overdue += actions.filter((a) => a.overdue).length;
+      if (d.follow_up_on) f.follow_ups++;
+    }
+    const record: DiscussionRecord = {
+      discussed_on: d.discussed_on,
+      people: d.people,
+      reader: options.tracking === 'individual' && d.name !== null ? { name: d.name, role: options.roles?.get(d.email!.toLowerCase()) ?? null } : null,
+      // Labelled with the questions as the campaign asked them, not as briefcast.yml asks them now.
+      answers: d.answers.map((a) => ({ question: questions[a.n - 1] ?? `Question ${a.n}`, answer: a.answer })),
+      actions,
+      comment: d.comment,
+      follow_up: d.follow_up_on ? { answered_on: d.follow_up_on, answer: d.follow_up ?? '' } : null,
+      updated: new Date(d.updated_at).toISOString(),
+    };
+    for (const agency of agencies) {
+      const entry = byAgency.get(agency) ?? byAgency.set(agency, { agency, name: options.agencyNames.get(agency) ?? agency, records: [] }).get(agency)!;
+      entry.records.push(record);
+    }
+  }
+  return [...byAgency.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -101,7 +101,7 @@ export function csvCell(value: unknown): string {
 }
 
 /** Numbers stay numbers (-1 is not a formula); every text cell is neutralised. */
-function csv(rows: unknown[][]): string {
+export function csv(rows: unknown[][]): string {
   return stringify(rows.map((row) => row.map((c) => (typeof c === 'number' ? c : csvCell(c)))));
 }
 
@@ -247,6 +247,11 @@ const periodColumns = [
   ['viewed', 'read web page'],
   ['acknowledged', 'acknowledged'],
   ['acknowledged_pct', 'acknowledged %'],
+  ['discussions', 'discussions'],
+  ['discussion_pct', 'discussed %'],
+  ['actions_agreed', 'actions agreed'],
+  ['actions_done', 'actions done'],
+  ['actions_overdue', 'actions overdue'],
 ] as const satisfies readonly (readonly [keyof AgencyInPeriod, string])[];
 
 const briefingColumns = [
@@ -257,6 +262,11 @@ const briefingColumns = [
   ['viewed', 'read web page'],
   ['acknowledged', 'acknowledged'],
   ['acknowledged_pct', 'acknowledged %'],
+  ['discussions', 'discussions'],
+  ['discussion_pct', 'discussed %'],
+  ['actions_agreed', 'actions agreed'],
+  ['actions_done', 'actions done'],
+  ['actions_overdue', 'actions overdue'],
 ] as const satisfies readonly (readonly [keyof BriefingInPeriod, string])[];
 
 /** The period's figures as one CSV: a section per agency, then per briefing, for a spreadsheet. */
@@ -276,6 +286,7 @@ export function periodText(report: PeriodReport): string {
   const t = report.total;
   const out = [
     `Learning briefings sent ${report.from} to ${report.to}: ${t.briefings}; ${t.delivered} messages delivered to ${t.people_reached} people; ${t.acknowledged} acknowledged (${t.acknowledged_pct}%)`,
+    `Team discussions recorded: ${t.discussions} (${t.discussion_pct}% of messages delivered); actions agreed ${t.actions_agreed}, done ${t.actions_done}, overdue ${t.actions_overdue}`,
   ];
   if (!report.briefings.length) return out.join('\n');
   out.push('', table([periodColumns.map(([, h]) => h), ...report.agencies.map((a) => periodColumns.map(([k]) => a[k]))]));

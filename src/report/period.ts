@@ -2,7 +2,7 @@ import type { Store } from '../store/index.js';
 import { campaignReport, type AgencyFigures, type ReportOptions } from './figures.js';
 
 /** One briefing's campaign in the period, as the yearly report lists it. */
-export interface BriefingInPeriod {
+export interface BriefingInPeriod extends DiscussionFigures {
   slug: string;
   title: string;
   campaign: number;
@@ -16,7 +16,18 @@ export interface BriefingInPeriod {
   viewed: number;
 }
 
-export interface AgencyInPeriod {
+/** What teams did with the learning: discussion records and the actions they agreed. */
+export interface DiscussionFigures {
+  discussions: number;
+  /** Discussion records as a percentage of messages delivered. */
+  discussion_pct: number;
+  actions_agreed: number;
+  actions_done: number;
+  /** Past their due date and not done, on the day the report was made. */
+  actions_overdue: number;
+}
+
+export interface AgencyInPeriod extends DiscussionFigures {
   agency: string;
   name: string;
   /** Briefings whose campaign reached this agency. */
@@ -35,8 +46,16 @@ export interface PeriodReport {
   tracking: ReportOptions['tracking'];
   briefings: BriefingInPeriod[];
   agencies: AgencyInPeriod[];
-  total: { briefings: number; delivered: number; acknowledged: number; acknowledged_pct: number; opened: number; viewed: number; people_reached: number };
+  total: { briefings: number; delivered: number; acknowledged: number; acknowledged_pct: number; opened: number; viewed: number; people_reached: number } & DiscussionFigures;
   themes: { tag: string; briefings: number }[];
+}
+
+/** The figures an agency's row adds up over the period's briefings. */
+const summed = ['delivered', 'acknowledged', 'opened', 'viewed', 'discussions', 'actions_agreed', 'actions_done', 'actions_overdue'] as const satisfies readonly (keyof AgencyFigures & keyof AgencyInPeriod)[];
+
+function discussionFigures(f?: AgencyFigures): DiscussionFigures {
+  if (!f) return { discussions: 0, discussion_pct: 0, actions_agreed: 0, actions_done: 0, actions_overdue: 0 };
+  return { discussions: f.discussions, discussion_pct: pct(f.discussions, f.delivered), actions_agreed: f.actions_agreed, actions_done: f.actions_done, actions_overdue: f.actions_overdue };
 }
 
 const pct = (part: number, whole: number) => (whole ? Math.round((1000 * part) / whole) / 10 : 0);
@@ -75,16 +94,22 @@ export async function periodReport(
       acknowledged_pct: t.acknowledged_pct,
       opened: t.opened,
       viewed: t.viewed,
+      ...discussionFigures(t),
     });
     for (const a of report.agencies) {
-      const row = agencies.get(a.agency) ?? agencies.set(a.agency, { agency: a.agency, name: a.name, briefings: 0, delivered: 0, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0 }).get(a.agency)!;
+      const row =
+        agencies.get(a.agency) ??
+        agencies.set(a.agency, { agency: a.agency, name: a.name, briefings: 0, delivered: 0, acknowledged: 0, acknowledged_pct: 0, opened: 0, viewed: 0, ...discussionFigures() }).get(a.agency)!;
       row.briefings++;
-      for (const key of ['delivered', 'acknowledged', 'opened', 'viewed'] as const satisfies readonly (keyof AgencyFigures)[]) row[key] += a[key];
+      for (const key of summed) row[key] += a[key];
     }
     for await (const d of store.deliveries(campaign.id)) if (d.state === 'sent') reached.add(d.email.toLowerCase());
   }
-  for (const a of agencies.values()) a.acknowledged_pct = pct(a.acknowledged, a.delivered);
-  const sum = (key: 'delivered' | 'acknowledged' | 'opened' | 'viewed') => briefings.reduce((n, b) => n + b[key], 0);
+  for (const a of agencies.values()) {
+    a.acknowledged_pct = pct(a.acknowledged, a.delivered);
+    a.discussion_pct = pct(a.discussions, a.delivered);
+  }
+  const sum = (key: (typeof summed)[number]) => briefings.reduce((n, b) => n + b[key], 0);
   return {
     from: period.from,
     to: period.to,
@@ -99,6 +124,11 @@ export async function periodReport(
       opened: sum('opened'),
       viewed: sum('viewed'),
       people_reached: reached.size,
+      discussions: sum('discussions'),
+      discussion_pct: pct(sum('discussions'), sum('delivered')),
+      actions_agreed: sum('actions_agreed'),
+      actions_done: sum('actions_done'),
+      actions_overdue: sum('actions_overdue'),
     },
     themes: [...themes].map(([tag, n]) => ({ tag, briefings: n })).sort((a, b) => b.briefings - a.briefings || a.tag.localeCompare(b.tag)),
   };

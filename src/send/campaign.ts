@@ -5,7 +5,7 @@ import type { Campaign, Store } from '../store/index.js';
 import type { Tokens } from '../tokens/index.js';
 import { createComposer, senderOf } from './compose.js';
 import type { Outcome } from './loop.js';
-import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planReminder, type Source } from './plan.js';
+import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planFollowUp, planReminder, type FollowUpPlan, type ReminderPlan, type Source } from './plan.js';
 import type { Transport } from './transport.js';
 
 /** What the user asked `send` to do. */
@@ -17,6 +17,8 @@ export interface SendIntent {
   resume?: boolean;
   sendBy?: string;
   remind?: boolean;
+  /** What has changed since? To the readers who recorded a discussion. */
+  followUp?: boolean;
   after?: string;
   retryFailed?: boolean;
   worker?: boolean;
@@ -76,7 +78,7 @@ const unsent = ['queued', 'sending'] as const;
  * other path reads what the campaign sends from the store.
  */
 export async function prepareSend(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
-  const kind = intent.remind ? 'reminder' : 'briefing';
+  const kind = intent.remind ? 'reminder' : intent.followUp ? 'follow-up' : 'briefing';
 
   if (intent.worker) {
     const campaign = /^\d+$/.test(intent.target)
@@ -104,6 +106,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
   }
 
   if (intent.remind) return prepareReminder(store, config, intent, source);
+  if (intent.followUp) return prepareFollowUp(store, config, intent, source);
 
   if (intent.resume && !intent.again) {
     // No rendering: a resume sends what the campaign stored when it was planned.
@@ -157,6 +160,7 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
           recipients: plan.recipients,
           links: rendered.links,
           content: await inlineStyles(content),
+          questions: rendered.questions,
         }),
     },
     problems: [],
@@ -165,47 +169,78 @@ export async function prepareSend(store: Store, config: Config, intent: SendInte
 
 async function resumeOf(store: Store, campaign: Campaign): Promise<Prepared> {
   const c = await store.counts(campaign.id);
-  const what = campaign.kind === 'reminder' ? 'reminder campaign' : 'campaign';
+  const what = campaign.kind === 'briefing' ? 'campaign' : `${campaign.kind} campaign`;
   return existing(store, campaign, `resuming ${what} ${campaign.id} of "${campaign.title}": ${c.sent} sent, ${c.failed} failed, ${c.queued + c.sending} left`, unsent);
 }
 
-async function prepareReminder(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
-  const afterMs = parseAfter(intent.after ?? '14d');
-  if (afterMs === undefined) return problem('EUSAGE', `--after ${intent.after}: expected days like 14d, or hours like 36h`);
-  const { plan, problems } = await planReminder(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+type Recipients = { email: string; name: string; agencies: string[] }[];
+
+/**
+ * A reminder or a follow-up: a short email to some of the first campaign's readers, as a
+ * campaign of its own linked to it, rendered now like every campaign (the sender only fills in
+ * each reader). `planner` decides who, from `--after` (or its default); `words` is the summary,
+ * given the plan and the date the briefing was sent.
+ */
+async function prepareChild<New extends { kind: 'new'; parent: Campaign; recipients: Recipients }>(
+  store: Store,
+  kind: 'reminder' | 'follow-up',
+  after: string,
+  planner: (afterMs: number) => Promise<{ plan?: New | { kind: 'resume'; campaign: Campaign }; problems: Problem[] }>,
+  source: () => Promise<Source>,
+  words: (plan: New, title: string, sentOn: string) => string[],
+): Promise<Prepare> {
+  const afterMs = parseAfter(after);
+  if (afterMs === undefined) return problem('EUSAGE', `--after ${after}: expected days like 14d, or hours like 36h`);
+  const { plan, problems } = await planner(afterMs);
   if (!plan) return { problems };
   if (plan.kind === 'resume') return { prepared: await resumeOf(store, plan.campaign), problems: [] };
   const src = await source();
   const { rendered } = src;
-  const sentOn = src.dateLabel(day(plan.parent.created_at));
-  const content = [plannedContent(src, { tracked: true, reminderOf: sentOn })];
+  const { parent, recipients } = plan;
+  const sentOn = src.dateLabel(day(parent.created_at)) ?? day(parent.created_at);
+  const content = [plannedContent(src, { tracked: true, ...(kind === 'reminder' ? { reminderOf: sentOn } : { followUpOf: sentOn }) })];
   return {
     prepared: {
-      summary: [
-        `reminder of "${rendered.briefing.title}" (campaign ${plan.parent.id}, sent ${sentOn})`,
-        `  ${plan.recipients.length} have not acknowledged after ${intent.after ?? '14d'}; ${plan.acknowledged} acknowledged; ${plan.tooRecent} received it too recently`,
-      ],
+      summary: words(plan, rendered.briefing.title, sentOn),
       isNew: true,
-      slug: plan.parent.slug,
-      kind: 'reminder',
+      slug: parent.slug,
+      kind,
       async *planned() {
-        for (const r of plan.recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
+        for (const r of recipients) yield { email: r.email, name: r.name, agencies: r.agencies.join(' '), suppressed: await store.isSuppressed(r.email) };
       },
       start: async () =>
         store.createCampaign({
-          slug: plan.parent.slug,
-          title: plan.parent.title,
+          slug: parent.slug,
+          title: parent.title,
           content_hash: rendered.hash,
-          kind: 'reminder',
-          parent_id: plan.parent.id,
-          agencies: plan.parent.agencies.split(' '),
-          recipients: plan.recipients,
+          kind,
+          parent_id: parent.id,
+          agencies: parent.agencies.split(' '),
+          recipients,
           links: rendered.links,
           content: await inlineStyles(content),
         }),
     },
     problems: [],
   };
+}
+
+function prepareReminder(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+  const after = intent.after ?? '14d';
+  const planner = (afterMs: number) => planReminder(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+  return prepareChild<Extract<ReminderPlan, { kind: 'new' }>>(store, 'reminder', after, planner, source, (plan, title, sentOn) => [
+    `reminder of "${title}" (campaign ${plan.parent.id}, sent ${sentOn})`,
+    `  ${plan.recipients.length} have not acknowledged after ${after}; ${plan.acknowledged} acknowledged; ${plan.tooRecent} received it too recently`,
+  ]);
+}
+
+function prepareFollowUp(store: Store, config: Config, intent: SendIntent, source: () => Promise<Source>): Promise<Prepare> {
+  const after = intent.after ?? '90d';
+  const planner = (afterMs: number) => planFollowUp(store, intent.target, { afterMs, now: Date.now(), tracking: config.tracking });
+  return prepareChild<Extract<FollowUpPlan, { kind: 'new' }>>(store, 'follow-up', after, planner, source, (plan, title, sentOn) => [
+    `follow-up of "${title}" (campaign ${plan.parent.id}, sent ${sentOn}): what has changed since?`,
+    `  ${plan.recipients.length} recorded a discussion ${after} ago or more; ${plan.tooRecent} too recently; ${plan.asked} already asked`,
+  ]);
 }
 
 /** One proof copy, marked as such, recorded nowhere: plain links, no tracking, a Message-ID of its own. */
@@ -223,11 +258,11 @@ export async function sendProof(source: Source, config: Config, transport: Trans
 /** The exit code of a run and the one line that says what to run next. */
 export async function nextStep(store: Store, prepared: Pick<Prepared, 'slug' | 'kind'>, campaign: Campaign, outcome: Outcome, stoppedByUser: boolean): Promise<{ code: number; lines: string[] }> {
   const c = outcome.counts;
-  const flag = prepared.kind === 'reminder' ? ' --remind' : '';
+  const flag = prepared.kind === 'reminder' ? ' --remind' : prepared.kind === 'follow-up' ? ' --follow-up' : '';
   const lines: string[] = [];
   if (outcome.state === 'stopped' || outcome.state === 'paused') {
     lines.push(`  ${outcome.state}: ${outcome.reason}`);
-    lines.push(`  to resume: npx briefcast send ${prepared.slug} ${flag ? '--remind' : '--resume'}`);
+    lines.push(`  to resume: npx briefcast send ${prepared.slug} ${flag.trim() || '--resume'}`);
     return { code: stoppedByUser ? 130 : 1, lines };
   }
   if (!c.failed) return { code: 0, lines };

@@ -18,11 +18,11 @@ export interface Source {
  * What a campaign sends, as it will be stored: the slotted email and text for every agency set,
  * with its subject. A proof is untracked; a reminder uses the reminder layout.
  */
-export function plannedContent(source: Source, how: { tracked: boolean; reminderOf?: string; subjectPrefix?: string }): CampaignContent {
+export function plannedContent(source: Source, how: { tracked: boolean; reminderOf?: string; followUpOf?: string; subjectPrefix?: string }): CampaignContent {
   const { rendered } = source;
   const variant = { ack: how.tracked, pixel: how.tracked, recipient: true };
-  const email = how.reminderOf ? rendered.reminder(variant, how.reminderOf) : rendered.email(variant);
-  const prefix = (how.subjectPrefix ?? '') + (how.reminderOf ? `${rendered.subjects.reminder} ` : '');
+  const email = how.reminderOf ? rendered.reminder(variant, how.reminderOf) : how.followUpOf ? rendered.followUp(variant, how.followUpOf) : rendered.email(variant);
+  const prefix = (how.subjectPrefix ?? '') + (how.reminderOf ? `${rendered.subjects.reminder} ` : how.followUpOf ? `${rendered.subjects.followUp} ` : '');
   return { agencies: '*', subject: prefix + rendered.briefing.title, html: email.html, text: email.text, web_url: source.webUrl, tracked: how.tracked };
 }
 
@@ -141,7 +141,7 @@ export async function planReminder(
   const all = await store.campaignsFor(slug);
   const parent = all.filter((c) => c.kind === 'briefing').at(-1);
   if (!parent) return problem('ENOTSENT', `"${slug}" has not been sent, so there is no one to remind`);
-  const reminders = all.filter((c) => c.parent_id === parent.id);
+  const reminders = all.filter((c) => c.parent_id === parent.id && c.kind === 'reminder');
   const unfinished = reminders.find((c) => c.state !== 'completed');
   if (unfinished) return { plan: { kind: 'resume', campaign: unfinished, counts: await store.counts(unfinished.id) }, problems: [] };
 
@@ -171,6 +171,46 @@ export async function planReminder(
     return problem('ENOONE', `no one to remind: ${acknowledged.size} acknowledged, ${tooRecent} received it or a reminder too recently`);
   }
   return { plan: { kind: 'new', parent, recipients, acknowledged: acknowledged.size, tooRecent }, problems: [] };
+}
+
+export type FollowUpPlan =
+  | { kind: 'new'; parent: Campaign; recipients: { email: string; name: string; agencies: string[] }[]; recorded: number; tooRecent: number; asked: number }
+  | { kind: 'resume'; campaign: Campaign; counts: Counts };
+
+/**
+ * A follow-up goes, as its own campaign linked to the first, to the readers who recorded a team
+ * discussion at least `afterMs` ago: what has changed since? Nobody is asked twice about one campaign.
+ */
+export async function planFollowUp(
+  store: Store,
+  slug: string,
+  request: { afterMs: number; now: number; tracking: 'individual' | 'aggregate' | 'off' },
+): Promise<{ plan?: FollowUpPlan; problems: Problem[] }> {
+  const problem = (code: string, message: string) => ({ problems: [{ code, severity: 'error' as const, message }] });
+  if (request.tracking !== 'individual') return problem('ETRACKING', `a follow-up goes to the readers who recorded a discussion, so it needs tracking: individual (it is ${request.tracking})`);
+  const all = await store.campaignsFor(slug);
+  const parent = all.filter((c) => c.kind === 'briefing').at(-1);
+  if (!parent) return problem('ENOTSENT', `"${slug}" has not been sent, so no team has discussed it`);
+  const followUps = all.filter((c) => c.parent_id === parent.id && c.kind === 'follow-up');
+  const unfinished = followUps.find((c) => c.state !== 'completed');
+  if (unfinished) return { plan: { kind: 'resume', campaign: unfinished, counts: await store.counts(unfinished.id) }, problems: [] };
+  const asked = new Set<string>();
+  for (const f of followUps) for await (const d of store.deliveries(f.id)) asked.add(d.email.toLowerCase());
+  const records = (await store.discussions(parent.id)).filter((d) => d.email !== null);
+  const recipients: { email: string; name: string; agencies: string[] }[] = [];
+  let tooRecent = 0;
+  for (const d of records) {
+    if (asked.has(d.email!.toLowerCase())) continue;
+    if (d.created_at > request.now - request.afterMs) {
+      tooRecent++;
+      continue;
+    }
+    recipients.push({ email: d.email!, name: d.name!, agencies: d.agencies.split(' ').filter(Boolean) });
+  }
+  if (recipients.length === 0) {
+    return problem('ENOONE', `no one to follow up: ${records.length} recorded a discussion, ${tooRecent} of them too recently, ${asked.size} already asked`);
+  }
+  return { plan: { kind: 'new', parent, recipients, recorded: records.length, tooRecent, asked: asked.size }, problems: [] };
 }
 
 /** "14d", "36h" or a number of days, as milliseconds. */

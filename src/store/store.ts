@@ -1,5 +1,5 @@
 import { redactUrls } from '../secret-url.js';
-import type { BounceKind, NewBounce, ClaimOptions, Acknowledgement, Campaign, CampaignContent, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
+import type { BounceKind, NewBounce, ClaimOptions, Acknowledgement, Campaign, Discussion, NewDiscussion, CampaignContent, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression, TrackWrite } from './types.js';
 
 /**
  * The database behind a small interface, so the send loop and the tracker never see SQL and
@@ -72,6 +72,19 @@ export interface Store {
   /** Events grouped by agencies, kind, class, reason and link: the aggregate view. */
   eventCounts(campaignId: number): Promise<EventCount[]>;
   acknowledgements(campaignId: number): Promise<(Acknowledgement & { created_at: number })[]>;
+  /** The reflective questions a campaign asked, in order, as it was planned. */
+  questions(campaignId: number): Promise<string[]>;
+  /** A campaign's delivery to this address (a reminder's reader, in the first campaign). */
+  deliveryByEmail(campaignId: number, email: string): Promise<Delivery | undefined>;
+  /**
+   * Stores a submission of the discussion form in one transaction: a reader's current record is
+   * superseded by the merged one (history kept); with no reader (aggregate), a record of its own.
+   */
+  recordDiscussion(discussion: NewDiscussion): Promise<Discussion>;
+  /** A reader's current discussion record. */
+  discussionOf(campaignId: number, deliveryId: number): Promise<Discussion | undefined>;
+  /** A campaign's current discussion records, oldest first; with `history`, every version. */
+  discussions(campaignId: number, options?: { history?: boolean }): Promise<Discussion[]>;
   /** Anonymous views of a public page ('' is the archive). */
   pageViews(slug: string): Promise<{ human: number; machine: number }>;
   /** Deletes events and page views older than `before` (ms); returns how many rows went. */

@@ -1,6 +1,8 @@
 /** What the send loop, the tracker and the reports need from a database; SQLite and (later) PostgreSQL adapt to it. */
 
 export type CampaignState = 'sending' | 'paused' | 'completed';
+/** A briefing's first campaign, a reminder of it, or the follow-up asking what changed since. */
+export type CampaignKind = 'briefing' | 'reminder' | 'follow-up';
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed';
 
 export interface Campaign {
@@ -8,7 +10,7 @@ export interface Campaign {
   slug: string;
   title: string;
   content_hash: string;
-  kind: 'briefing' | 'reminder';
+  kind: CampaignKind;
   parent_id: number | null;
   agencies: string;
   state: CampaignState;
@@ -51,7 +53,7 @@ export interface NewCampaign {
   slug: string;
   title: string;
   content_hash: string;
-  kind?: 'briefing' | 'reminder';
+  kind?: CampaignKind;
   parent_id?: number;
   agencies: string[] | 'all';
   send_by?: string;
@@ -60,6 +62,8 @@ export interface NewCampaign {
   links?: readonly CampaignLink[];
   /** What the campaign sends, written with it. */
   content?: readonly CampaignContent[];
+  /** The reflective questions the campaign asks, in order: the discussion form shows these. */
+  questions?: readonly string[];
 }
 
 /** A text with named holes, filled per reader (the renderer's Slotted, as the store keeps it). */
@@ -175,4 +179,60 @@ export interface ClaimOptions {
   ratePerSecond?: number;
   /** Who claims: the rows carry it while they are in flight. */
   owner?: string;
+}
+
+/** An action a team agreed, numbered as the form numbered it. */
+export interface StoredAction {
+  n: number;
+  text: string;
+  /** A role, not a name. */
+  owner: string | null;
+  /** YYYY-MM-DD. */
+  due: string | null;
+  /** What the follow-up said; null until then. */
+  done: boolean | null;
+}
+
+/**
+ * What one submission of the discussion form says. A field left undefined was not sent (or left
+ * blank) and keeps what the reader's record already holds.
+ */
+export interface NewDiscussion {
+  /** The briefing's first campaign. */
+  campaign_id: number;
+  /** The reader's delivery of that campaign; absent where tracking is aggregate. */
+  delivery_id?: number;
+  agencies: string;
+  /** YYYY-MM-DD; a follow-up keeps the day the record gave. */
+  discussed_on?: string;
+  people?: number;
+  answers?: readonly { n: number; answer: string }[];
+  actions?: readonly Omit<StoredAction, 'done'>[];
+  comment?: string;
+  /** The follow-up's answer and the day it was given, with which actions are done (by n). */
+  follow_up?: { answer?: string; on: string; done: readonly { n: number; done: boolean }[] };
+  at: number;
+}
+
+/** One version of a team discussion record. */
+export interface Discussion {
+  id: number;
+  campaign_id: number;
+  delivery_id: number | null;
+  agencies: string;
+  discussed_on: string;
+  people: number | null;
+  answers: { n: number; answer: string }[];
+  actions: StoredAction[];
+  comment: string | null;
+  follow_up: string | null;
+  follow_up_on: string | null;
+  /** When the reader first recorded it. */
+  created_at: number;
+  /** When this version was made. */
+  updated_at: number;
+  superseded_at: number | null;
+  /** The reader, from the delivery: null where tracking is aggregate. */
+  email: string | null;
+  name: string | null;
 }

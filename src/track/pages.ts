@@ -19,7 +19,18 @@ input, textarea { font: inherit; padding: .4rem; border: 2px solid #1a1a1a; bord
 input[type=number] { max-width: 8rem; }
 button { font: inherit; font-weight: bold; margin-top: 1.25rem; padding: .7rem 1.2rem; border: 0; border-radius: .25rem; background: ${config.board.colour}; color: #fff; cursor: pointer; }
 .hint { color: #4d4d4d; font-size: .95rem; margin: 0; }
-a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+.error { color: #b3261e; font-weight: bold; margin: .25rem 0; }
+.invalid input, .invalid textarea { border-color: #b3261e; }
+.error-summary { border: 4px solid #b3261e; padding: .25rem 1rem; margin: 1rem 0; }
+.error-summary a { color: #b3261e; font-weight: bold; }
+fieldset { border: 1px solid #8a8a8a; border-radius: .2rem; margin: 1rem 0; padding: .25rem 1rem 1rem; }
+legend { font-weight: bold; padding: 0 .25rem; }
+.choice { display: flex; align-items: center; gap: .5rem; margin: .5rem 0; }
+.choice input { width: 1.5rem; height: 1.5rem; margin: 0; }
+.choice label { display: inline; margin: 0; font-weight: normal; }
+.one-click { border-bottom: 1px solid #ccc; padding-bottom: 1.25rem; margin-bottom: 1rem; }
+h2 { margin-top: 1.5rem; }
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, .error-summary:focus { outline: 3px solid #ffbf47; outline-offset: 2px; }
 </style>
 </head>
 <body>
@@ -32,31 +43,13 @@ ${body}
 `;
 }
 
-/** More people than one manager passes a briefing to: a typo, not a team. */
-export const MAX_SHARED = 10_000;
-
-export function ackForm(config: Config, t: Messages, title: string, action: string, previous?: { shared?: number | null; comment?: string | null }): string {
-  return page(
-    config,
-    t.ack_title,
-    `<h1>${e(t.ack_title)}</h1>
-<p>“${e(title)}”</p>
-<form method="post" action="${e(action)}">
-<label for="shared">${e(t.ack_shared)} <span class="hint">${e(t.optional)}</span></label>
-<input id="shared" name="shared" type="number" min="0" max="${MAX_SHARED}" step="1" inputmode="numeric" value="${previous?.shared ?? ''}">
-<label for="comment">${e(t.ack_comment)} <span class="hint">${e(t.ack_comment_hint)}</span></label>
-<textarea id="comment" name="comment" rows="4" maxlength="2000">${e(previous?.comment ?? '')}</textarea>
-<button type="submit">${e(t.acknowledge)}</button>
-</form>`,
-  );
-}
-
-export function ackThanks(config: Config, t: Messages, title: string, webUrl: string): string {
+/** Thanks for a confirmation, a discussion record or a follow-up: `words` says which was recorded. */
+export function thanks(config: Config, t: Messages, words: string, title: string, webUrl: string): string {
   return page(
     config,
     t.thanks_title,
     `<h1>${e(t.thanks_title)}</h1>
-<p>${e(phrase(t.ack_recorded, { title, board: config.board.name }))}</p>
+<p>${e(phrase(words, { title, board: config.board.name }))}</p>
 <p><a href="${e(webUrl)}">${e(t.read_again)}</a></p>`,
   );
 }

@@ -8,7 +8,9 @@ import { setBounded } from '../bounded.js';
 import type { CampaignLink, Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { TokenIds, Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
-import { ackForm, ackThanks, MAX_SHARED, unsubscribed, unsubscribeForm } from './pages.js';
+import { discussionForm, discussionFormLimits, fieldsOf, followUpForm, isEmpty, parseDiscussion, parseFollowUp } from './discussion.js';
+import { thanks, unsubscribed, unsubscribeForm } from './pages.js';
+import { escapeHtml } from '../render/index.js';
 import { redactUrls } from '../secret-url.js';
 import { HttpError, readForm } from './form.js';
 import { createDashboardGate } from './session.js';
@@ -163,7 +165,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
    * and a script replaying one token should not fill the database (it once wrote 8,000 a second).
    */
   const repeats = new Map<string, { start: number; count: number }>();
-  const withinBound = (d: Delivery, kind: EventKind) => {
+  const withinBound = (d: Delivery, kind: EventKind | 'discussion') => {
     const key = `${d.id}:${kind}`;
     const now = Date.now();
     let window = repeats.get(key);
@@ -201,6 +203,62 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       return { class: 'machine', reason };
     }
     return verdict;
+  }
+
+  /**
+   * /a/<token>: confirm reading with one click, record the team's discussion, or, from a
+   * follow-up's link, say what changed since. The record is a direct store write, awaited: the
+   * form is submitted rarely, and its answer must say whether it was kept.
+   */
+  async function discussionRoute(req: IncomingMessage, res: ServerResponse, token: string, post: boolean): Promise<void> {
+    // Tracking off: no email carries this link, and nothing about a reader is kept.
+    if (!recording) throw new HttpError(404);
+    // A browser says when another site made it post: no page of ours posts this form from elsewhere.
+    if (post && req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'this form can only be sent from its own page');
+    const d = await deliveryFor(token);
+    const campaign = (await store.campaign(d.campaign_id))!;
+    const first = (campaign.parent_id !== null && (await store.campaign(campaign.parent_id))) || campaign;
+    // The reader's record belongs to the briefing's first campaign, whichever email they came from.
+    const reader = config.tracking !== 'individual' ? undefined : first.id === d.campaign_id ? d : ((await store.deliveryByEmail(first.id, d.email)) ?? d);
+    const t = options.messages;
+    const view = { title: campaign.title, action: `/a/${token}` };
+    const done = (words: string) => html(res, 200, thanks(config, t, words, campaign.title, `${base}/${campaign.slug}/`));
+    const now = Date.now();
+
+    if (campaign.kind === 'follow-up') {
+      const record = reader && (await store.discussionOf(first.id, reader.id));
+      if (!record) throw new HttpError(404);
+      if (!post) return html(res, 200, followUpForm(config, t, { ...view, actions: record.actions, values: new Map(record.follow_up ? [['answer', record.follow_up]] : []) }));
+      const fields = await readForm(req, discussionFormLimits);
+      const { input, errors } = parseFollowUp(fields, record.actions, now, t);
+      if (!input) return html(res, 400, followUpForm(config, t, { ...view, actions: record.actions, values: fields, errors }));
+      if (!withinBound(d, 'discussion')) throw new HttpError(429, 'too many submissions from this link: try again in a minute');
+      await store.recordDiscussion({ campaign_id: first.id, delivery_id: reader.id, agencies: record.agencies, follow_up: input, at: now });
+      return done(t.follow_up_recorded);
+    }
+
+    const questions = await store.questions(first.id);
+    if (!post) {
+      const previous = reader && (await store.discussionOf(first.id, reader.id));
+      return html(res, 200, discussionForm(config, t, { ...view, questions, values: fieldsOf(previous), now }));
+    }
+    const fields = await readForm(req, discussionFormLimits);
+    const { input, errors } = parseDiscussion(fields, questions.length, now, t);
+    if (!input) return html(res, 400, discussionForm(config, t, { ...view, questions, values: fields, errors, now }));
+    // Only a date is "I have read it", unless it corrects the day of a record the reader already has.
+    const discussed = !isEmpty(input) || (input.discussed_on !== undefined && reader !== undefined && (await store.discussionOf(first.id, reader.id)) !== undefined);
+    if (discussed) {
+      // Each submission is a version kept: a script replaying one link must not fill the table.
+      if (!withinBound(d, 'discussion')) throw new HttpError(429, 'too many submissions from this link: try again in a minute');
+      await store.recordDiscussion({ campaign_id: first.id, delivery_id: reader?.id, agencies: d.agencies, ...input, at: now });
+    }
+    const key = config.tracking === 'individual' ? `d${d.id}` : `k${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
+    const writes: TrackWrite[] = [
+      { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared: input.people, comment: input.comment, at: now } },
+    ];
+    if (recordable(d, 'ack')) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
+    await writer.write(...writes);
+    return done(discussed ? t.discuss_recorded : t.ack_recorded);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -269,32 +327,16 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       }
       if (recordable(d, 'view')) await writer.write(event(req, d, 'view', seen(req, d, 'view')));
       // The page's links are relative to /<slug>/; a <base> keeps them working from /b/<slug>.
-      const page = (await readFile(file, 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`);
+      // The reader's own copy also leads to their team's discussion record.
+      const discuss = `<p class="noprint"><a class="report" href="/a/${escapeHtml(token!)}">${escapeHtml(options.messages.discuss_link)}</a></p>`;
+      const page = (await readFile(file, 'utf8')).replace('<head>', `<head>\n<base href="/${slug}/">`).replace('<!--briefcast:discuss-->', discuss);
       res.setHeader('Referrer-Policy', 'no-referrer');
       return html(res, 200, method === 'HEAD' ? '' : page);
     }
 
     if ((m = routes.ack.exec(path))) {
-      const d = await deliveryFor(m[1]!);
-      const campaign = (await store.campaign(d.campaign_id))!;
-      const action = `/a/${m[1]}`;
-      if (readOnly) return html(res, 200, ackForm(config, options.messages, campaign.title, action));
-      if (method !== 'POST') throw new HttpError(405);
-      const fields = await readForm(req);
-      const sharedText = (fields.get('shared') ?? '').trim();
-      // Digits only: Number() would also take 0x10, 1e3 and " 12 ".
-      if (sharedText !== '' && !(/^\d{1,5}$/.test(sharedText) && Number(sharedText) <= MAX_SHARED)) throw new HttpError(400, `shared must be a whole number of people, at most ${MAX_SHARED}`);
-      const shared = sharedText === '' ? undefined : Number(sharedText);
-      const comment = (fields.get('comment') ?? '').trim().slice(0, 2000) || undefined;
-      const at = Date.now();
-      const key =
-        config.tracking === 'individual' ? `d${d.id}` : `k${createHash('sha256').update(`${m[1]}`).digest('base64url').slice(0, 22)}`;
-      const writes: TrackWrite[] = [
-        { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared, comment, at } },
-      ];
-      if (recordable(d, 'ack')) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
-      await writer.write(...writes);
-      return html(res, 200, ackThanks(config, options.messages, campaign.title, `${base}/${campaign.slug}/`));
+      if (!readOnly && method !== 'POST') throw new HttpError(405);
+      return discussionRoute(req, res, m[1]!, method === 'POST');
     }
 
     if ((m = routes.unsubscribe.exec(path))) {

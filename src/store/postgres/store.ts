@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { StoreError, type Store } from '../store.js';
-import type { BounceKind, Acknowledgement, Campaign, CampaignContent, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
+import { fromRow, mergeDiscussion, type DiscussionRow } from '../discussion.js';
+import type { BounceKind, Acknowledgement, Discussion, NewDiscussion, Campaign, CampaignContent, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
 
@@ -15,6 +16,8 @@ const types = {
 const MIGRATION_LOCK = 7_310_203;
 /** Claims take this lock so the rate window is counted by one sender at a time. */
 const CLAIM_LOCK = 7_310_204;
+/** With a reader's delivery id, serialises that reader's discussion submissions (two-key space). */
+const DISCUSSION_LOCK = 7_310_205;
 
 async function migrate(pool: pg.Pool) {
   const client = await pool.connect();
@@ -75,6 +78,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await pool.end().catch(() => undefined);
     throw new StoreError('ESTORE', `cannot open the database ${url}: ${(error as Error).message}`);
   }
+  const discussionSql = 'SELECT r.*, d.email, d.name FROM discussions r LEFT JOIN deliveries d ON d.id = r.delivery_id';
   const one = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows[0];
   const all = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows;
 
@@ -105,6 +109,8 @@ export async function openPostgresStore(url: string): Promise<Store> {
         if (links.length) await insertMany(client, 'INSERT INTO campaign_links (campaign_id, n, url, text, lesson)', links);
         const content = (c.content ?? []).map((x) => [campaign.id, x.agencies, x.subject, JSON.stringify(x.html), JSON.stringify(x.text), x.web_url, x.tracked ? 1 : 0]);
         if (content.length) await insertMany(client, 'INSERT INTO campaign_content (campaign_id, agencies, subject, html, text, web_url, tracked)', content);
+        const questions = (c.questions ?? []).map((text, i) => [campaign.id, i + 1, text]);
+        if (questions.length) await insertMany(client, 'INSERT INTO campaign_questions (campaign_id, n, text)', questions);
         return campaign;
       });
     },
@@ -298,6 +304,36 @@ export async function openPostgresStore(url: string): Promise<Store> {
     eventCounts: (campaignId) =>
       all<EventCount>('SELECT agencies, kind, class, reason, link, count(*)::int AS n, count(DISTINCT delivery_id)::int AS people FROM events WHERE campaign_id = $1 GROUP BY agencies, kind, class, reason, link', [campaignId]),
     acknowledgements: (campaignId) => all<Acknowledgement & { created_at: number }>('SELECT * FROM acknowledgements WHERE campaign_id = $1', [campaignId]),
+    questions: async (campaignId) => (await all<{ text: string }>('SELECT text FROM campaign_questions WHERE campaign_id = $1 ORDER BY n', [campaignId])).map((r) => r.text),
+    deliveryByEmail: (campaignId, email) => one<Delivery>('SELECT * FROM deliveries WHERE campaign_id = $1 AND email = $2', [campaignId, email]),
+    async recordDiscussion(next: NewDiscussion): Promise<Discussion> {
+      return tx(pool, async (client) => {
+        // One reader's submissions take turns: two at once would each find no current record, or
+        // the same one, and both insert. Another reader never waits (a shared key only delays).
+        if (next.delivery_id !== undefined) await client.query('SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)', [DISCUSSION_LOCK, next.delivery_id]);
+        const current =
+          next.delivery_id === undefined
+            ? undefined
+            : (await client.query<DiscussionRow>(`${discussionSql} WHERE r.campaign_id = $1 AND r.delivery_id = $2 AND r.superseded_at IS NULL`, [next.campaign_id, next.delivery_id])).rows[0];
+        if (current) await client.query('UPDATE discussions SET superseded_at = $1 WHERE id = $2', [next.at, current.id]);
+        const r = mergeDiscussion(current && fromRow(current), next);
+        const { id } = (
+          await client.query<{ id: number }>(
+            `INSERT INTO discussions (campaign_id, delivery_id, agencies, discussed_on, people, answers, actions, comment, follow_up, follow_up_on, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+            [r.campaign_id, r.delivery_id, r.agencies, r.discussed_on, r.people, r.answers, r.actions, r.comment, r.follow_up, r.follow_up_on, r.created_at, r.updated_at],
+          )
+        ).rows[0]!;
+        return fromRow((await client.query<DiscussionRow>(`${discussionSql} WHERE r.id = $1`, [id])).rows[0]!);
+      });
+    },
+    async discussionOf(campaignId, deliveryId) {
+      const row = await one<DiscussionRow>(`${discussionSql} WHERE r.campaign_id = $1 AND r.delivery_id = $2 AND r.superseded_at IS NULL`, [campaignId, deliveryId]);
+      return row && fromRow(row);
+    },
+    async discussions(campaignId, options = {}) {
+      return (await all<DiscussionRow>(`${discussionSql} WHERE r.campaign_id = $1 AND ($2 OR r.superseded_at IS NULL) ORDER BY r.id`, [campaignId, Boolean(options.history)])).map(fromRow);
+    },
     async pageViews(slug) {
       const out = { human: 0, machine: 0 };
       for (const r of await all<{ class: 'human' | 'machine'; views: number }>('SELECT class, sum(views)::int AS views FROM page_views WHERE slug = $1 GROUP BY class', [slug])) out[r.class] = r.views;

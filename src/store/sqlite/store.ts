@@ -1,9 +1,11 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fromRow, mergeDiscussion, type DiscussionRow } from '../discussion.js';
+import type { Discussion, NewDiscussion } from '../types.js';
 import Database from 'better-sqlite3';
 import { keepOwnerOnly } from '../../private-files.js';
 import { StoreError, type Store } from '../store.js';
-import { trackingConnection } from './tracking.js';
+import { BUSY_MS as SHORT_BUSY_MS, patiently, trackingConnection } from './tracking.js';
 import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
@@ -30,6 +32,8 @@ function migrate(db: Database.Database) {
       const version = Number.parseInt(file, 10);
       if (done.has(version)) continue;
       db.exec(readFileSync(join(migrationsDir, file), 'utf8'));
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length) throw new Error(`${file} left ${broken.length} row(s) pointing at nothing`);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
     }
   }).immediate();
@@ -62,8 +66,11 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process (what "resume" needs) without an fsync per delivery.
     db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
+    // Off while migrating: SQLite changes a table's CHECK by copying the table, and the rows that
+    // point at it must survive the copy (each migration is checked below before it commits).
+    db.pragma('foreign_keys = OFF');
     migrate(db);
+    db.pragma('foreign_keys = ON');
   } catch (error) {
     throw new StoreError('ESTORE', `cannot open the database ${path}: ${(error as Error).message}`);
   }
@@ -158,6 +165,23 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     pageViews: db.prepare<[string], { class: string; views: number }>('SELECT class, sum(views) AS views FROM page_views WHERE slug = ? GROUP BY class'),
     purgeEvents: db.prepare('DELETE FROM events WHERE at < ?'),
     purgeViews: db.prepare('DELETE FROM page_views WHERE day < ?'),
+    insertQuestion: db.prepare('INSERT INTO campaign_questions (campaign_id, n, text) VALUES (?, ?, ?)'),
+    questions: db.prepare<[number], string>('SELECT text FROM campaign_questions WHERE campaign_id = ? ORDER BY n').pluck(),
+    deliveryByEmail: db.prepare<[number, string], Delivery>('SELECT * FROM deliveries WHERE campaign_id = ? AND email = ?'),
+    discussionOf: db.prepare<[number, number], DiscussionRow>(
+      `SELECT r.*, d.email, d.name FROM discussions r LEFT JOIN deliveries d ON d.id = r.delivery_id
+       WHERE r.campaign_id = ? AND r.delivery_id = ? AND r.superseded_at IS NULL`,
+    ),
+    discussion: db.prepare<[number], DiscussionRow>('SELECT r.*, d.email, d.name FROM discussions r LEFT JOIN deliveries d ON d.id = r.delivery_id WHERE r.id = ?'),
+    discussions: db.prepare<[number, number], DiscussionRow>(
+      `SELECT r.*, d.email, d.name FROM discussions r LEFT JOIN deliveries d ON d.id = r.delivery_id
+       WHERE r.campaign_id = ? AND (? = 1 OR r.superseded_at IS NULL) ORDER BY r.id`,
+    ),
+    supersede: db.prepare('UPDATE discussions SET superseded_at = ? WHERE id = ?'),
+    insertDiscussion: db.prepare(
+      `INSERT INTO discussions (campaign_id, delivery_id, agencies, discussed_on, people, answers, actions, comment, follow_up, follow_up_on, created_at, updated_at)
+       VALUES (@campaign_id, @delivery_id, @agencies, @discussed_on, @people, @answers, @actions, @comment, @follow_up, @follow_up_on, @created_at, @updated_at)`,
+    ),
     eventTotal: db.prepare<[], { n: number }>('SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM acknowledgements) + (SELECT coalesce(sum(views), 0) FROM page_views) AS n'),
   };
 
@@ -180,6 +204,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       q.insertDelivery.run(id, ++seq, r.email, r.name, r.agencies.join(' '), state, now);
     }
     for (const l of c.links ?? []) q.insertLink.run(id, l.n, l.url, l.text, l.lesson ?? null);
+    (c.questions ?? []).forEach((text, i) => q.insertQuestion.run(id, i + 1, text));
     for (const x of c.content ?? []) q.insertContent.run(id, x.agencies, x.subject, JSON.stringify(x.html), JSON.stringify(x.text), x.web_url, x.tracked ? 1 : 0);
     return q.campaign.get(id)!;
   });
@@ -213,6 +238,25 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
   });
 
   const tracking = trackingConnection(path, db);
+
+  const recordDiscussion = db.transaction((next: NewDiscussion): Discussion => {
+    const current = next.delivery_id === undefined ? undefined : q.discussionOf.get(next.campaign_id, next.delivery_id);
+    if (current) q.supersede.run(next.at, current.id);
+    const { superseded_at: _, ...row } = mergeDiscussion(current && fromRow(current), next);
+    const { lastInsertRowid } = q.insertDiscussion.run(row);
+    return fromRow(q.discussion.get(Number(lastInsertRowid))!);
+  });
+
+  /** A reader's form waits for another process's write lock as tracking writes do (see patiently). */
+  const briefly = <T>(run: () => T): Promise<T> =>
+    patiently(() => {
+      db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
+      try {
+        return run();
+      } finally {
+        db.pragma(`busy_timeout = ${busyMs}`);
+      }
+    });
 
   const suppressionSet = () => new Set(q.suppressions.all().map((s) => s.email.toLowerCase()));
 
@@ -334,6 +378,22 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     },
     async acknowledgements(campaignId) {
       return q.acks.all(campaignId);
+    },
+    async questions(campaignId) {
+      return q.questions.all(campaignId);
+    },
+    async deliveryByEmail(campaignId, email) {
+      return q.deliveryByEmail.get(campaignId, email);
+    },
+    async recordDiscussion(discussion) {
+      return briefly(() => recordDiscussion.immediate(discussion));
+    },
+    async discussionOf(campaignId, deliveryId) {
+      const row = q.discussionOf.get(campaignId, deliveryId);
+      return row && fromRow(row);
+    },
+    async discussions(campaignId, options = {}) {
+      return q.discussions.all(campaignId, options.history ? 1 : 0).map(fromRow);
     },
     async pageViews(slug) {
       const out = { human: 0, machine: 0 };

@@ -30,9 +30,24 @@ export function trackingWrites(db: Database.Database): (writes: readonly TrackWr
   });
 }
 
-/** A tracking batch waits at most this long for a lock at a time, and retries asynchronously: about 10 s in all. */
-const BUSY_MS = 20;
+/** A tracking batch or a reader's form waits at most this long for a lock at a time, then retries. */
+export const BUSY_MS = 20;
 const RETRIES = 45;
+
+/**
+ * Runs a statement that waits at most BUSY_MS for a lock, again and again between other requests
+ * while SQLite says the database is busy: about 10 s in all, never seconds in one go.
+ */
+export async function patiently<T>(run: () => T): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return run();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= RETRIES) throw error;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt)));
+  }
+}
 
 /**
  * Tracking writes through a connection of their own, whose lock wait is always short: better-sqlite3
@@ -56,15 +71,8 @@ export function trackingConnection(path: string, db: Database.Database) {
   return {
     async write(writes: readonly TrackWrite[]): Promise<void> {
       write ??= open();
-      for (let attempt = 0; ; attempt++) {
-        try {
-          write(writes);
-          return;
-        } catch (error) {
-          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= RETRIES) throw error;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt)));
-      }
+      const batch = write;
+      await patiently(() => batch(writes));
     },
     close(): void {
       if (own && own !== db) own.close();
