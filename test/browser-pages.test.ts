@@ -76,12 +76,13 @@ describe('in headless Chromium', () => {
     expect(await visible()).toBe(1);
     await page.fill('#q', 'zebra crossing');
     expect(await visible()).toBe(0);
+    expect(await page.locator('#count').textContent()).toBe('0 of 1 briefings');
     await page.fill('#q', '');
     await page.selectOption('#agency', 'police');
     expect(await visible()).toBe(1);
     await page.selectOption('#tag', 'neglect');
     expect(await visible()).toBe(1);
-    expect(await page.locator('#count').textContent()).toBe('1 briefings');
+    expect(await page.locator('#count').textContent()).toBe('1 briefing');
     await page.close();
   });
 

@@ -62,6 +62,8 @@ export const messagesSchema = z
     theme: text,
     all_themes: text,
     count: text,
+    /** The count when there is one briefing; a messages file without it uses `count`. */
+    count_one: text.optional(),
     count_of: text,
     reminder_title: text,
     reminder_label: text,

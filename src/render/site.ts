@@ -43,7 +43,7 @@ export function renderArchive(all: readonly Page[], config: Config, templates: T
     tags: [...new Set(list.flatMap((r) => r.briefing.tags))].sort(),
     archiveDescription: phrase(messages.archive_description, { board: config.board.name }),
     archiveIntro: phrase(messages.archive_intro, { short_name: config.board.short_name }),
-    briefingCount: phrase(messages.count, { n: list.length }),
+    briefingCount: phrase(list.length === 1 ? (messages.count_one ?? messages.count) : messages.count, { n: list.length }),
     // Inside <script>, "</" would end the element early.
     searchIndex: JSON.stringify(search).replace(/<\//g, '<\\/'),
     searchOptions: JSON.stringify(searchOptions),
