@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
 import { hasErrors, type Problem } from '../problem.js';
 import { normaliseAgency } from '../words.js';
 import { dropEmpty, parseYaml, validate } from '../yaml-source.js';
@@ -73,6 +73,8 @@ function readCsv(path: string, problems: Problem[]): RecipientInput[] {
     problems.push({ code: 'ENOCSV', severity: 'error', file, message: 'cannot read this CSV file' });
     return [];
   }
+  // Read only for a list that names a CSV file: most boards have none, and every command reads the lists.
+  const { parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof import('csv-parse/sync');
   let rows: { record: Record<string, string>; info: { lines: number } }[];
   try {
     rows = parse(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, info: true });
