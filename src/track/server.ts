@@ -191,9 +191,14 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   async function clickVerdict(req: IncomingMessage, d: Delivery, link: number): Promise<Verdict> {
     const verdict = seen(req, d, 'click');
     const now = Date.now();
-    const recent = (recentClicks.get(d.id) ?? []).filter((c) => now - c.at <= ALL_LINKS_WINDOW_MS);
+    let recent = recentClicks.get(d.id);
+    if (!recent) {
+      recent = [];
+      setBounded(recentClicks, d.id, recent, 10_000);
+    }
+    // Changed in place: moving a reader's entry on every click costs the map a rehash now and then.
+    while (recent.length && now - recent[0]!.at > ALL_LINKS_WINDOW_MS) recent.shift();
     recent.push({ link, at: now });
-    setBounded(recentClicks, d.id, recent, 10_000);
     const total = (await linksOf(d.campaign_id)).size;
     // Counting distinct links only once there are enough clicks to cover them all.
     if (total > 1 && recent.length >= total && new Set(recent.map((c) => c.link)).size >= total) {
