@@ -18,13 +18,27 @@ export type Typed = ReadonlyMap<string, string>;
 /** Field name to the message shown beside it. */
 export type FieldErrors = Map<string, string>;
 
+/**
+ * A field the form did not send is undefined and the record keeps it; one sent empty (the reader
+ * cleared what the form showed them) is null or '' and clears it.
+ */
 export interface DiscussionInput {
   /** Undefined when the form did not send it: the record keeps its day. */
   discussed_on?: string;
-  people?: number;
+  people?: number | null;
   answers: { n: number; answer: string }[];
   actions: Omit<StoredAction, 'done'>[];
   comment?: string;
+}
+
+/**
+ * No control character a keyboard cannot type reaches the store: NUL is refused by PostgreSQL's
+ * text, and escapes would drive the terminal that prints `report` or its CSV. A line break stays
+ * where the field has lines, as \n; elsewhere it is a space.
+ */
+export function typedText(text: string, lines: boolean): string {
+  const plain = text.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '');
+  return (lines ? plain : plain.replace(/[\n\t]/g, ' ')).trim();
 }
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -54,11 +68,12 @@ function knownField(name: string, questions: number): boolean {
 export function parseDiscussion(fields: Typed, questions: number, now: number, t: Messages): { input?: DiscussionInput; errors: FieldErrors } {
   for (const name of fields.keys()) if (!knownField(name, questions)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
   const errors: FieldErrors = new Map();
-  const get = (name: string) => (fields.get(name) ?? '').trim();
+  const get = (name: string) => typedText(fields.get(name) ?? '', /^(answer_|comment)/.test(name));
+  /** '' where the reader cleared the field, undefined where the form did not send it. */
   const bounded = (name: string, max: number) => {
     const value = get(name);
     if (value.length > max) errors.set(name, phrase(t.error_too_long, { max }));
-    return value || undefined;
+    return fields.has(name) ? value : undefined;
   };
 
   const dateText = get('discussed_on');
@@ -68,13 +83,13 @@ export function parseDiscussion(fields: Typed, questions: number, now: number, t
 
   const peopleText = get('people');
   // Digits only: Number() would also take 0x10, 1e3 and " 12 ".
-  const people = peopleText === '' ? undefined : /^\d{1,3}$/.test(peopleText) && Number(peopleText) >= 1 && Number(peopleText) <= MAX_PEOPLE ? Number(peopleText) : NaN;
+  const people = peopleText === '' ? (fields.has('people') ? null : undefined) : /^\d{1,3}$/.test(peopleText) && Number(peopleText) >= 1 && Number(peopleText) <= MAX_PEOPLE ? Number(peopleText) : NaN;
   if (Number.isNaN(people)) errors.set('people', t.error_people);
 
   const answers: DiscussionInput['answers'] = [];
   for (let n = 1; n <= questions; n++) {
     const answer = bounded(`answer_${n}`, MAX_LENGTH.answer);
-    if (answer) answers.push({ n, answer });
+    if (answer !== undefined) answers.push({ n, answer });
   }
 
   const actions: DiscussionInput['actions'] = [];
@@ -85,7 +100,8 @@ export function parseDiscussion(fields: Typed, questions: number, now: number, t
     const due = dueText ? parseDay(dueText) : undefined;
     if (dueText && !due) errors.set(`due_${n}`, t.error_due);
     if (!text && (owner || dueText)) errors.set(`action_${n}`, t.error_action_missing);
-    if (text) actions.push({ n, text, owner: owner ?? null, due: due ?? null });
+    // An action sent empty is one the reader removed.
+    if (text !== undefined) actions.push({ n, text, owner: owner || null, due: due ?? null });
   }
   const comment = bounded('comment', MAX_LENGTH.comment);
   if (errors.size) return { errors };
@@ -94,7 +110,7 @@ export function parseDiscussion(fields: Typed, questions: number, now: number, t
 
 /** Only the date (which the form fills in): "I have read it", not a discussion. */
 export function isEmpty(input: DiscussionInput): boolean {
-  return input.people === undefined && !input.answers.length && !input.actions.length && !input.comment;
+  return input.people == null && !input.answers.some((a) => a.answer) && !input.actions.some((a) => a.text) && !input.comment;
 }
 
 /** The reader's record as the form's fields, to show what they gave before. */
@@ -232,7 +248,7 @@ export function parseFollowUp(fields: Typed, actions: readonly StoredAction[], n
   const numbers = new Set(actions.map((a) => `done_${a.n}`));
   for (const name of fields.keys()) if (name !== 'answer' && !numbers.has(name)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
   const errors: FieldErrors = new Map();
-  const answer = (fields.get('answer') ?? '').trim();
+  const answer = typedText(fields.get('answer') ?? '', true);
   if (answer.length > MAX_LENGTH.answer) errors.set('answer', phrase(t.error_too_long, { max: MAX_LENGTH.answer }));
   const done: { n: number; done: boolean }[] = [];
   for (const a of actions) {
@@ -242,5 +258,5 @@ export function parseFollowUp(fields: Typed, actions: readonly StoredAction[], n
     done.push({ n: a.n, done: v === 'yes' });
   }
   if (errors.size) return { errors };
-  return { input: { answer: answer || undefined, on: isoDay(now), done }, errors };
+  return { input: { answer: fields.has('answer') ? answer : undefined, on: isoDay(now), done }, errors };
 }

@@ -254,7 +254,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     }
     const key = config.tracking === 'individual' ? `d${d.id}` : `k${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
     const writes: TrackWrite[] = [
-      { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared: input.people, comment: input.comment, at: now } },
+      { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared: input.people ?? undefined, comment: input.comment || undefined, at: now } },
     ];
     if (recordable(d, 'ack')) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
     await writer.write(...writes);

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
+import { agencyCsv, campaignPage, campaignReport, reportText } from '../src/report/index.js';
+import { BROWSER_UA, rawRequest, sentProject, startTracking, type Tracking } from './track-helpers.js';
+
+const form = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BROWSER_UA };
+
+describe('the discussion form, used carelessly and with hostile text', () => {
+  let t: Tracking;
+  let tokens: Map<string, string>;
+  let dir: string;
+  beforeAll(async () => {
+    ({ dir, tokens } = await sentProject());
+    t = await startTracking(dir);
+  });
+  afterAll(() => t?.close());
+  const post = (email: string, body: string) => rawRequest(t.origin, 'POST', `/a/${tokens.get(email)!}`, form, body);
+  const current = async (email: string) => (await t.store.discussions(1)).find((d) => d.email === email);
+
+  it('a field the reader empties is cleared: an answer, an action, the number and the comment; one click clears nothing', async () => {
+    const sam = 'sam.patel@example.org';
+    expect((await post(sam, 'people=4&answer_1=Wrong+briefing&answer_2=Keep&action_1=Typo+action&owner_1=lead&action_2=Audit&comment=oops')).status).toBe(200);
+    // The form as the browser sends it back: every field, the ones the reader emptied too.
+    const resent = 'discussed_on=2026-01-05&people=&answer_1=&answer_2=Keep&answer_3=&action_1=&owner_1=&due_1=&action_2=Audit&owner_2=&due_2=&action_3=&owner_3=&due_3=&comment=';
+    expect((await post(sam, resent)).status).toBe(200);
+    expect(await current(sam)).toMatchObject({ discussed_on: '2026-01-05', people: null, answers: [{ n: 2, answer: 'Keep' }], actions: [{ n: 2, text: 'Audit', owner: null, due: null, done: null }], comment: null });
+    // The one-click button sends no field: the record stays as it is.
+    expect((await post(sam, '')).status).toBe(200);
+    expect((await current(sam))?.actions).toHaveLength(1);
+    expect((await t.store.discussions(1, { history: true })).filter((d) => d.email === sam)).toHaveLength(2);
+  });
+
+  it('control characters never reach the store, and what a reader writes stays text in the report, its CSV and the dashboard', async () => {
+    const tom = 'tom.reid@example.org';
+    const body = new URLSearchParams({
+      people: '2',
+      answer_1: '=HYPERLINK("http://evil.example","x")\u0000 first\r\nsecond\u202Edrowssap',
+      action_1: 'line one\nline two\u001b[2J',
+      owner_1: '@SUM(1+1)\u0085',
+      comment: '<script>alert(1)</script>\u001b]0;pwned\u0007 <img src=x onerror=alert(2)>',
+    });
+    expect((await post(tom, body.toString())).status).toBe(200);
+    const record = (await current(tom))!;
+    expect(record.answers).toEqual([{ n: 1, answer: '=HYPERLINK("http://evil.example","x") first\nseconddrowssap' }]);
+    expect(record.actions[0]).toMatchObject({ text: 'line one line two[2J', owner: '@SUM(1+1)' });
+    expect(record.comment).toBe('<script>alert(1)</script>]0;pwned <img src=x onerror=alert(2)>');
+
+    const report = await campaignReport(t.store, (await t.store.campaign(1))!, { tracking: 'individual', agencyNames: new Map() });
+    const csv = agencyCsv(report);
+    expect(csv).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"") first\nseconddrowssap"`);
+    expect(csv).toContain(",'@SUM(1+1),");
+    expect(reportText(report)).not.toMatch(/\x1b/);
+    const html = campaignPage(loadConfig(join(dir, 'briefcast.yml')).config!, report, 14, {});
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('twenty submissions at once for one reader leave one current record and twenty versions', async () => {
+    const ben = 'ben.carter@example.org';
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => post(ben, `people=${i + 1}&comment=version+${i + 1}`)));
+    expect(replies.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect((await t.store.discussions(1)).filter((d) => d.email === ben)).toHaveLength(1);
+    const history = (await t.store.discussions(1, { history: true })).filter((d) => d.email === ben);
+    expect(history).toHaveLength(20);
+    expect(history.filter((d) => d.superseded_at === null)).toHaveLength(1);
+    expect(new Set(history.map((d) => d.comment)).size).toBe(20);
+  });
+});
