@@ -68,4 +68,33 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     expect(history.filter((d) => d.superseded_at === null)).toHaveLength(1);
     expect(new Set(history.map((d) => d.comment)).size).toBe(20);
   });
+
+  it('a follow-up answered from a page opened before the actions changed applies nothing to an action the reader did not see', async () => {
+    const kim = 'jo.bloggs@example.org';
+    expect((await post(kim, 'people=5&action_1=Audit+chronologies&action_2=Add+father+to+checklist')).status).toBe(200);
+    const followUp = await t.store.createCampaign({ slug: 'children-p', title: 'Children P', content_hash: 'f', kind: 'follow-up', parent_id: 1, agencies: 'all', recipients: [{ email: kim, name: 'Jo', agencies: ['police'] }] });
+    const [d] = await t.store.claimDue(followUp.id, Date.now(), 10);
+    await t.store.markSent(d!.id, '250 ok', '<f@test>');
+    const path = `/a/${t.tokens.sign({ campaign: followUp.id, delivery: d!.id })}`;
+    const page = await (await fetch(`${t.origin}${path}`, { headers: { 'user-agent': BROWSER_UA } })).text();
+    expect(page).toContain('Add father to checklist');
+    // Meanwhile the team removes the first action and rewrites the second.
+    expect((await post(kim, 'action_1=&action_2=Add+both+parents+to+checklist')).status).toBe(200);
+    // The page as it was: its hidden fields say what each yes or no was about.
+    const shown = [...page.matchAll(/<input type="hidden" name="(shown_\d+)" value="([^"]*)">/g)].map(([, name, value]) => `${name}=${encodeURIComponent(value!)}`);
+    expect(shown).toHaveLength(2);
+    const stale = await rawRequest(t.origin, 'POST', path, form, ['answer=We+audit+monthly', 'done_1=yes', 'done_2=yes', ...shown].join('&'));
+    expect(stale.status).toBe(400);
+    expect(stale.body).toContain('This action changed after you opened this page');
+    expect(stale.body).toContain('Add both parents to checklist');
+    expect(stale.body).not.toContain('Audit chronologies');
+    expect(stale.body).toContain('We audit monthly');
+    expect((await current(kim))!.actions).toEqual([{ n: 2, text: 'Add both parents to checklist', owner: null, due: null, done: null }]);
+    expect((await current(kim))!.follow_up).toBeNull();
+    // Answered again from the page as it is now, it is kept.
+    const fresh = await (await fetch(`${t.origin}${path}`, { headers: { 'user-agent': BROWSER_UA } })).text();
+    const now = [...fresh.matchAll(/<input type="hidden" name="(shown_\d+)" value="([^"]*)">/g)].map(([, name, value]) => `${name}=${encodeURIComponent(value!)}`);
+    expect((await rawRequest(t.origin, 'POST', path, form, ['answer=We+audit+monthly', 'done_2=yes', ...now].join('&'))).status).toBe(200);
+    expect((await current(kim))!).toMatchObject({ follow_up: 'We audit monthly', actions: [{ n: 2, done: true }] });
+  });
 });

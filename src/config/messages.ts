@@ -109,6 +109,7 @@ export const messagesSchema = z
     error_people: text,
     error_too_long: text,
     error_action_missing: text,
+    error_action_changed: text,
     follow_up_label: text,
     follow_up_title: text,
     follow_up_question: text,

@@ -220,11 +220,14 @@ export function followUpForm(config: Config, t: Messages, view: FollowUpView): s
   const radios = view.actions
     .map((a) => {
       const name = `done_${a.n}`;
-      const chosen = view.values.get(name) ?? (a.done === null ? '' : a.done ? 'yes' : 'no');
+      const error = view.errors?.get(`${name}-yes`);
+      // A choice made about the action as it was before is not offered again as this one's.
+      const chosen = (error ? undefined : view.values.get(name)) ?? (a.done === null ? '' : a.done ? 'yes' : 'no');
       const option = (v: string, label: string) =>
-        `<div class="choice"><input type="radio" id="${name}-${v}" name="${name}" value="${v}"${chosen === v ? ' checked' : ''}><label for="${name}-${v}">${e(label)}</label></div>`;
-      return `<fieldset class="action">
+        `<div class="choice"><input type="radio" id="${name}-${v}" name="${name}" value="${v}"${chosen === v ? ' checked' : ''}${error ? ` aria-describedby="${name}-error"` : ''}><label for="${name}-${v}">${e(label)}</label></div>`;
+      return `<fieldset class="action${error ? ' invalid' : ''}">
 <legend>${e(a.text)}${a.owner ? ` (${e(a.owner)})` : ''}${a.due ? `, ${e(a.due)}` : ''}: ${e(t.follow_up_done)}</legend>
+${error ? `<p class="error" id="${name}-error">${e(error)}</p>` : ''}<input type="hidden" name="shown_${a.n}" value="${e(a.text)}">
 ${option('yes', t.answer_yes)}${option('no', t.answer_no)}
 </fieldset>`;
     })
@@ -243,10 +246,16 @@ ${radios}
   );
 }
 
-/** Reads the follow-up form: the answer, and yes or no for the reader's own actions only. */
+/**
+ * Reads the follow-up form: the answer, and yes or no per action. The page says which text each
+ * yes or no was about (shown_N): the team may have changed its actions since it was opened, and a
+ * "done" is kept only for the action the reader saw. One since removed is let go.
+ */
 export function parseFollowUp(fields: Typed, actions: readonly StoredAction[], now: number, t: Messages): { input?: NonNullable<NewDiscussion['follow_up']>; errors: FieldErrors } {
-  const numbers = new Set(actions.map((a) => `done_${a.n}`));
-  for (const name of fields.keys()) if (name !== 'answer' && !numbers.has(name)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
+  for (const name of fields.keys()) {
+    const m = /^(?:done|shown)_(\d{1,2})$/.exec(name);
+    if (name !== 'answer' && !(m && Number(m[1]) >= 1 && Number(m[1]) <= MAX_ACTIONS)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
+  }
   const errors: FieldErrors = new Map();
   const answer = typedText(fields.get('answer') ?? '', true);
   if (answer.length > MAX_LENGTH.answer) errors.set('answer', phrase(t.error_too_long, { max: MAX_LENGTH.answer }));
@@ -255,7 +264,9 @@ export function parseFollowUp(fields: Typed, actions: readonly StoredAction[], n
     const v = fields.get(`done_${a.n}`);
     if (v === undefined || v === '') continue;
     if (v !== 'yes' && v !== 'no') throw new HttpError(400, `done_${a.n} must be yes or no`);
-    done.push({ n: a.n, done: v === 'yes' });
+    const shown = fields.get(`shown_${a.n}`);
+    if (shown !== undefined && shown !== a.text) errors.set(`done_${a.n}-yes`, t.error_action_changed);
+    else done.push({ n: a.n, done: v === 'yes' });
   }
   if (errors.size) return { errors };
   return { input: { answer: fields.has('answer') ? answer : undefined, on: isoDay(now), done }, errors };
