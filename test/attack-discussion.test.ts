@@ -97,4 +97,16 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     expect((await rawRequest(t.origin, 'POST', path, form, ['answer=We+audit+monthly', 'done_2=yes', ...now].join('&'))).status).toBe(200);
     expect((await current(kim))!).toMatchObject({ follow_up: 'We audit monthly', actions: [{ n: 2, done: true }] });
   });
+
+  it('answers in any script up to the length the form allows are kept: the limits count characters, not bytes', async () => {
+    const lee = 'chris.hall@example.org';
+    const cjk = '我们讨论了这个简报'.repeat(222).slice(0, 1990);
+    const body = new URLSearchParams({ people: '3', answer_1: cjk, answer_2: '😀'.repeat(995), answer_3: 'ناقشنا'.repeat(330), action_1: '审计'.repeat(150), owner_1: '负责人'.repeat(33), action_2: '跟进'.repeat(150), comment: cjk });
+    expect(body.toString().length).toBeGreaterThan(64 * 1024);
+    const reply = await post(lee, body.toString());
+    expect(reply.status, reply.body.slice(0, 200)).toBe(200);
+    expect((await current(lee))!).toMatchObject({ answers: [{ n: 1, answer: cjk }, { n: 2, answer: '😀'.repeat(995) }, { n: 3, answer: 'ناقشنا'.repeat(330) }], comment: cjk });
+    // Past the form's own limit it is still refused.
+    expect((await post(lee, `comment=${encodeURIComponent('我'.repeat(4001))}`)).status).toBe(413);
+  });
 });

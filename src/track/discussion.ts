@@ -10,8 +10,12 @@ export const MAX_PEOPLE = 500;
 export const MAX_ACTIONS = 10;
 /** Characters per field, re-shown as a field's error when exceeded (the form's own limit cuts at 4000). */
 export const MAX_LENGTH = { answer: 2000, action: 300, owner: 100, comment: 2000 } as const;
-/** The form has up to 15 answers, 30 action fields, the date, the number and the comment. */
-export const discussionFormLimits: FormLimits = { body: 64 * 1024, fields: 60, value: 4000 };
+/**
+ * The form has up to 15 answers, 30 action fields, the date, the number and the comment: some
+ * 36,000 characters filled to their limits, and a character of Chinese or an emoji is nine to
+ * twelve bytes once a browser has URL-encoded it.
+ */
+export const discussionFormLimits: FormLimits = { body: 400 * 1024, fields: 60, value: 4000 };
 
 /** What a reader typed, by field name, re-shown as typed when the form comes back with errors. */
 export type Typed = ReadonlyMap<string, string>;
