@@ -1,7 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { agencyCsv, campaignPage, campaignReport, reportText } from '../src/report/index.js';
+import { openSqliteStore } from '../src/store/index.js';
+import { axeViolations, launchChromium } from './browser.js';
+import { repo } from './helpers.js';
 import { BROWSER_UA, rawRequest, sentProject, startTracking, type Tracking } from './track-helpers.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BROWSER_UA };
@@ -110,3 +115,53 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     expect((await post(lee, `comment=${encodeURIComponent('我'.repeat(4001))}`)).status).toBe(413);
   });
 });
+
+it('the dashboard and the board paper keep every name and answer inside the page: a 300-character name, words longer than a line, 60 agencies', async () => {
+  const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'briefcast-attack-')), 'paper.db'));
+  const browser = await launchChromium();
+  try {
+    const ids = Array.from({ length: 60 }, (_, i) => `a${i}`);
+    const long = `NORTHUMBERLAND, TYNE AND WEAR MULTI-AGENCY SAFEGUARDING HUB ${'W'.repeat(60)} `.repeat(3).slice(0, 300);
+    const names = new Map(ids.map((id, i) => [id, i === 0 ? long : i === 1 ? 'Supercalifragilisticexpialidocious'.repeat(6) : `Partner agency ${i}`]));
+    const c = await store.createCampaign({ slug: 's', title: 'Children P', content_hash: 'h', agencies: ids, recipients: ids.map((id, i) => ({ email: `p${i}@example.org`, name: `P${i}`, agencies: [id] })) });
+    for (const d of await store.claimDue(c.id, Date.now(), 100)) await store.markSent(d.id, '250 ok', `<${d.id}@test>`);
+    const unbroken = `https://example.org/${'a'.repeat(1980)}`;
+    for await (const d of store.deliveries(c.id)) {
+      if (d.agencies !== 'a0' && d.agencies !== 'a1') continue;
+      await store.recordDiscussion({
+        campaign_id: c.id, delivery_id: d.id, agencies: d.agencies, discussed_on: '2026-05-01', people: 7,
+        answers: [{ n: 1, answer: 'Chronologies were started too late. '.repeat(55).slice(0, 2000) }, { n: 2, answer: unbroken }],
+        actions: [{ n: 1, text: 'A'.repeat(300), owner: 'o'.repeat(100), due: '2020-01-01' }], comment: unbroken, at: Date.now(),
+      });
+    }
+    const report = await campaignReport(store, c, { tracking: 'individual', agencyNames: names });
+    const config = loadConfig(join(repo, 'briefcast.yml')).config!;
+    for (const [view, print, width] of [['dashboard', false, 375], ['dashboard', false, 1280], ['paper', true, 794]] as const) {
+      const page = await browser.newPage({ viewport: { width, height: 1100 }, bypassCSP: true });
+      if (print) await page.emulateMedia({ media: 'print' });
+      await page.setContent(campaignPage(config, report, 14, { print }));
+      // Whatever is drawn ends inside its own box: text in a chart inside the chart, a table inside its column, words inside the page.
+      const outside = await page.evaluate((print) => {
+        const main = document.querySelector('main')!.getBoundingClientRect();
+        const bad: string[] = [];
+        for (const t of document.querySelectorAll('svg text')) {
+          const svg = t.closest('svg')!.getBoundingClientRect();
+          if (t.getBoundingClientRect().right > svg.right + 1) bad.push(`chart: ${t.textContent!.slice(0, 30)}`);
+        }
+        // On a screen a wide table scrolls in its own box; on paper nothing can scroll.
+        const boxes = print ? 'table, th, td, dd, .text, li, h3, h4, figcaption' : 'dd, .text, li, h3, h4, figcaption';
+        for (const el of document.querySelectorAll(boxes)) {
+          const r = el.getBoundingClientRect();
+          if (r.right > main.right + 1 || el.scrollWidth > el.clientWidth + 1) bad.push(`${el.tagName.toLowerCase()}: ${el.textContent!.slice(0, 30)}`);
+        }
+        return [...new Set(bad)];
+      }, print);
+      expect(outside, `${view} at ${width}px`).toEqual([]);
+      if (!print) expect(await axeViolations(page), `${view} at ${width}px`).toEqual([]);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await store.close();
+  }
+}, 120_000);
