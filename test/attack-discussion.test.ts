@@ -165,3 +165,17 @@ it('the dashboard and the board paper keep every name and answer inside the page
     await store.close();
   }
 }, 120_000);
+
+it('agencies are listed as people count: Area 2 before Area 10, in the figures and the discussion records', async () => {
+  const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'briefcast-attack-')), 'order.db'));
+  try {
+    const ids = ['a10', 'a2', 'a1'];
+    const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: ids, recipients: ids.map((id) => ({ email: `${id}@example.org`, name: id, agencies: [id] })) });
+    for await (const d of store.deliveries(c.id)) await store.recordDiscussion({ campaign_id: c.id, delivery_id: d.id, agencies: d.agencies, people: 2, at: 1 });
+    const report = await campaignReport(store, c, { tracking: 'individual', agencyNames: new Map(ids.map((id) => [id, `Area ${id.slice(1)} team`])) });
+    expect(report.agencies.map((a) => a.name)).toEqual(['Area 1 team', 'Area 2 team', 'Area 10 team']);
+    expect(report.discussions.map((a) => a.name)).toEqual(['Area 1 team', 'Area 2 team', 'Area 10 team']);
+  } finally {
+    await store.close();
+  }
+});
