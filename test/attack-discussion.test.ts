@@ -27,9 +27,10 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     const sam = 'sam.patel@example.org';
     expect((await post(sam, 'people=4&answer_1=Wrong+briefing&answer_2=Keep&action_1=Typo+action&owner_1=lead&action_2=Audit&comment=oops')).status).toBe(200);
     // The form as the browser sends it back: every field, the ones the reader emptied too.
-    const resent = 'discussed_on=2026-01-05&people=&answer_1=&answer_2=Keep&answer_3=&action_1=&owner_1=&due_1=&action_2=Audit&owner_2=&due_2=&action_3=&owner_3=&due_3=&comment=';
+    const today = new Date().toISOString().slice(0, 10);
+    const resent = `discussed_on=${today}&people=&answer_1=&answer_2=Keep&answer_3=&action_1=&owner_1=&due_1=&action_2=Audit&owner_2=&due_2=&action_3=&owner_3=&due_3=&comment=`;
     expect((await post(sam, resent)).status).toBe(200);
-    expect(await current(sam)).toMatchObject({ discussed_on: '2026-01-05', people: null, answers: [{ n: 2, answer: 'Keep' }], actions: [{ n: 2, text: 'Audit', owner: null, due: null, done: null }], comment: null });
+    expect(await current(sam)).toMatchObject({ discussed_on: today, people: null, answers: [{ n: 2, answer: 'Keep' }], actions: [{ n: 2, text: 'Audit', owner: null, due: null, done: null }], comment: null });
     // The one-click button sends no field: the record stays as it is.
     expect((await post(sam, '')).status).toBe(200);
     expect((await current(sam))?.actions).toHaveLength(1);
@@ -61,6 +62,19 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('a day before the briefing was sent is refused beside the field, and the date picker starts at the day before it was sent', async () => {
+    const priya = 'priya.shah@example.org';
+    const sent = new Date((await t.store.campaign(1))!.created_at - 86_400_000).toISOString().slice(0, 10);
+    const form = await (await fetch(`${t.origin}/a/${tokens.get(priya)!}`, { headers: { 'user-agent': BROWSER_UA } })).text();
+    expect(form).toContain(`type="date" required min="${sent}"`);
+    const lastYear = `${Number(sent.slice(0, 4)) - 1}${sent.slice(4)}`;
+    const reply = await post(priya, `discussed_on=${lastYear}&people=4`);
+    expect(reply.status).toBe(400);
+    expect(reply.body).toContain(`Enter the day your team discussed it: the briefing was not sent before ${sent}`);
+    expect(await current(priya)).toBeUndefined();
+    expect((await post(priya, `discussed_on=${sent}&people=4`)).status).toBe(200);
   });
 
   it('twenty submissions at once for one reader leave one current record and twenty versions', async () => {

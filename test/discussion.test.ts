@@ -120,12 +120,14 @@ describe('the team discussion record', () => {
     const acks = await t.store.acknowledgements(1);
     expect(acks.some((a) => a.delivery_id !== undefined && a.agencies === 'police')).toBe(true);
     expect((await t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
-    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'discussed_on=2026-01-05')).status).toBe(200);
+    // The briefing was sent today: tomorrow is the one other day a team can have discussed it on.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, `discussed_on=${tomorrow}`)).status).toBe(200);
     expect((await t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
     // A date alone corrects the day of a record that exists, keeping the rest.
     expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'people=3')).status).toBe(200);
-    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'discussed_on=2026-01-05')).status).toBe(200);
-    expect((await t.store.discussions(1)).find((d) => d.email === 'chris.hall@example.org')).toMatchObject({ discussed_on: '2026-01-05', people: 3 });
+    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, `discussed_on=${tomorrow}`)).status).toBe(200);
+    expect((await t.store.discussions(1)).find((d) => d.email === 'chris.hall@example.org')).toMatchObject({ discussed_on: tomorrow, people: 3 });
   });
 
   it('hostile submissions get a 4xx and store nothing; the server keeps answering', async () => {
@@ -162,7 +164,12 @@ describe('privacy settings', () => {
     const t = await startTracking(dir);
     try {
       const jo = tokens.get('jo.bloggs@example.org')!;
-      for (const people of ['4', '5']) expect((await rawRequest(t.origin, 'POST', `/a/${jo}`, form, `people=${people}&comment=ok`)).status).toBe(200);
+      for (const people of ['4', '5']) {
+        const reply = await rawRequest(t.origin, 'POST', `/a/${jo}`, form, `people=${people}&comment=ok`);
+        expect(reply.status).toBe(200);
+        // Nothing can be opened again to change: the page does not say it can.
+        expect(reply.body).toContain('Each time the form is sent it makes a record of its own');
+      }
       const records = await t.store.discussions(1, { history: true });
       expect(records.map((r) => [r.delivery_id, r.email, r.agencies, r.people, r.superseded_at])).toEqual([
         [null, null, 'police', 4, null],

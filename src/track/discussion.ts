@@ -69,7 +69,7 @@ function knownField(name: string, questions: number): boolean {
  * Reads a discussion form. A field the reader got wrong is an error shown beside it; a field no
  * form of ours has (answer_16, action_11) is a request we refuse outright.
  */
-export function parseDiscussion(fields: Typed, questions: number, now: number, t: Messages): { input?: DiscussionInput; errors: FieldErrors } {
+export function parseDiscussion(fields: Typed, questions: number, now: number, t: Messages, earliest = '2000-01-01'): { input?: DiscussionInput; errors: FieldErrors } {
   for (const name of fields.keys()) if (!knownField(name, questions)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
   const errors: FieldErrors = new Map();
   const get = (name: string) => typedText(fields.get(name) ?? '', /^(answer_|comment)/.test(name));
@@ -84,6 +84,8 @@ export function parseDiscussion(fields: Typed, questions: number, now: number, t
   const discussed_on = dateText ? parseDay(dateText) : undefined;
   // A day ahead allows for a team in another time zone than the server.
   if (dateText && (!discussed_on || discussed_on > isoDay(now + 86_400_000))) errors.set('discussed_on', t.error_date);
+  // No team discussed a briefing before it was sent: a year typed wrong, or day and month swapped.
+  else if (discussed_on && discussed_on < earliest) errors.set('discussed_on', phrase(t.error_date_before, { day: earliest }));
 
   const peopleText = get('people');
   // Digits only: Number() would also take 0x10, 1e3 and " 12 ".
@@ -141,6 +143,8 @@ export interface FormView {
   values: Typed;
   errors?: FieldErrors;
   now: number;
+  /** The first day a discussion can have been on: the day before the briefing was sent, for time zones. */
+  earliest?: string;
 }
 
 /** One labelled field with its hint and error, described to assistive technology by both. */
@@ -199,7 +203,7 @@ ${errorSummary(t, view.errors)}
 <form method="post" action="${e(view.action)}" novalidate>
 <h2>${e(t.discuss_heading)}</h2>
 <p class="hint">${e(t.discuss_intro)}</p>
-${field(view, 'discussed_on', t.discussed_on, (a) => `<input ${a} type="date" required min="2000-01-01" max="${isoDay(view.now + 86_400_000)}" value="${value(view, 'discussed_on') || today}">`)}
+${field(view, 'discussed_on', t.discussed_on, (a) => `<input ${a} type="date" required min="${view.earliest ?? '2000-01-01'}" max="${isoDay(view.now + 86_400_000)}" value="${value(view, 'discussed_on') || today}">`)}
 ${field(view, 'people', `${t.discuss_people} ${t.optional}`, (a) => `<input ${a} type="number" min="1" max="${MAX_PEOPLE}" step="1" inputmode="numeric" value="${value(view, 'people')}">`, t.discuss_people_hint)}
 ${questions ? `<h3>${e(t.discuss_answers)}</h3>\n${questions}` : ''}
 <h3>${e(t.discuss_actions)}</h3>
