@@ -1,27 +1,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { agencyCsv, campaignPage, campaignReport, reportText } from '../src/report/index.js';
 import { openSqliteStore } from '../src/store/index.js';
 import { axeViolations, launchChromium } from './browser.js';
 import { repo } from './helpers.js';
-import { BROWSER_UA, rawRequest, sentProject, startTracking, type Tracking } from './track-helpers.js';
+import { BROWSER_UA, rawRequest, sentAndTracked } from './track-helpers.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BROWSER_UA };
 
 describe('the discussion form, used carelessly and with hostile text', () => {
-  let t: Tracking;
-  let tokens: Map<string, string>;
-  let dir: string;
-  beforeAll(async () => {
-    ({ dir, tokens } = await sentProject());
-    t = await startTracking(dir);
-  });
-  afterAll(() => t?.close());
-  const post = (email: string, body: string) => rawRequest(t.origin, 'POST', `/a/${tokens.get(email)!}`, form, body);
-  const current = async (email: string) => (await t.store.discussions(1)).find((d) => d.email === email);
+  const s = sentAndTracked();
+  const post = (email: string, body: string) => rawRequest(s.t.origin, 'POST', `/a/${s.tokens.get(email)!}`, form, body);
+  const current = async (email: string) => (await s.t.store.discussions(1)).find((d) => d.email === email);
 
   it('a field the reader empties is cleared: an answer, an action, the number and the comment; one click clears nothing', async () => {
     const sam = 'sam.patel@example.org';
@@ -34,7 +27,7 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     // The one-click button sends no field: the record stays as it is.
     expect((await post(sam, '')).status).toBe(200);
     expect((await current(sam))?.actions).toHaveLength(1);
-    expect((await t.store.discussions(1, { history: true })).filter((d) => d.email === sam)).toHaveLength(2);
+    expect((await s.t.store.discussions(1, { history: true })).filter((d) => d.email === sam)).toHaveLength(2);
   });
 
   it('control characters never reach the store, and what a reader writes stays text in the report, its CSV and the dashboard', async () => {
@@ -52,13 +45,13 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     expect(record.actions[0]).toMatchObject({ text: 'line one line two[2J', owner: '@SUM(1+1)' });
     expect(record.comment).toBe('<script>alert(1)</script>]0;pwned <img src=x onerror=alert(2)>');
 
-    const report = await campaignReport(t.store, (await t.store.campaign(1))!, { tracking: 'individual', agencyNames: new Map() });
+    const report = await campaignReport(s.t.store, (await s.t.store.campaign(1))!, { tracking: 'individual', agencyNames: new Map() });
     const csv = agencyCsv(report);
     expect(csv).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"") first\nseconddrowssap"`);
     expect(csv).toContain(",'@SUM(1+1),");
     expect(reportText(report)).not.toMatch(/\x1b/);
-    const html = campaignPage(loadConfig(join(dir, 'briefcast.yml')).config!, report, 14, {});
+    const html = campaignPage(loadConfig(join(s.dir, 'briefcast.yml')).config!, report, 14, {});
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -66,8 +59,8 @@ describe('the discussion form, used carelessly and with hostile text', () => {
 
   it('a day before the briefing was sent is refused beside the field, and the date picker starts at the day before it was sent', async () => {
     const priya = 'priya.shah@example.org';
-    const sent = new Date((await t.store.campaign(1))!.created_at - 86_400_000).toISOString().slice(0, 10);
-    const form = await (await fetch(`${t.origin}/a/${tokens.get(priya)!}`, { headers: { 'user-agent': BROWSER_UA } })).text();
+    const sent = new Date((await s.t.store.campaign(1))!.created_at - 86_400_000).toISOString().slice(0, 10);
+    const form = await (await fetch(`${s.t.origin}/a/${s.tokens.get(priya)!}`, { headers: { 'user-agent': BROWSER_UA } })).text();
     expect(form).toContain(`type="date" required min="${sent}"`);
     const lastYear = `${Number(sent.slice(0, 4)) - 1}${sent.slice(4)}`;
     const reply = await post(priya, `discussed_on=${lastYear}&people=4`);
@@ -81,8 +74,8 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     const ben = 'ben.carter@example.org';
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => post(ben, `people=${i + 1}&comment=version+${i + 1}`)));
     expect(replies.map((r) => r.status)).toEqual(Array(20).fill(200));
-    expect((await t.store.discussions(1)).filter((d) => d.email === ben)).toHaveLength(1);
-    const history = (await t.store.discussions(1, { history: true })).filter((d) => d.email === ben);
+    expect((await s.t.store.discussions(1)).filter((d) => d.email === ben)).toHaveLength(1);
+    const history = (await s.t.store.discussions(1, { history: true })).filter((d) => d.email === ben);
     expect(history).toHaveLength(20);
     expect(history.filter((d) => d.superseded_at === null)).toHaveLength(1);
     expect(new Set(history.map((d) => d.comment)).size).toBe(20);
@@ -91,18 +84,18 @@ describe('the discussion form, used carelessly and with hostile text', () => {
   it('a follow-up answered from a page opened before the actions changed applies nothing to an action the reader did not see', async () => {
     const kim = 'jo.bloggs@example.org';
     expect((await post(kim, 'people=5&action_1=Audit+chronologies&action_2=Add+father+to+checklist')).status).toBe(200);
-    const followUp = await t.store.createCampaign({ slug: 'children-p', title: 'Children P', content_hash: 'f', kind: 'follow-up', parent_id: 1, agencies: 'all', recipients: [{ email: kim, name: 'Jo', agencies: ['police'] }] });
-    const [d] = await t.store.claimDue(followUp.id, Date.now(), 10);
-    await t.store.markSent(d!.id, '250 ok', '<f@test>');
-    const path = `/a/${t.tokens.sign({ campaign: followUp.id, delivery: d!.id })}`;
-    const page = await (await fetch(`${t.origin}${path}`, { headers: { 'user-agent': BROWSER_UA } })).text();
+    const followUp = await s.t.store.createCampaign({ slug: 'children-p', title: 'Children P', content_hash: 'f', kind: 'follow-up', parent_id: 1, agencies: 'all', recipients: [{ email: kim, name: 'Jo', agencies: ['police'] }] });
+    const [d] = await s.t.store.claimDue(followUp.id, Date.now(), 10);
+    await s.t.store.markSent(d!.id, '250 ok', '<f@test>');
+    const path = `/a/${s.t.tokens.sign({ campaign: followUp.id, delivery: d!.id })}`;
+    const page = await (await fetch(`${s.t.origin}${path}`, { headers: { 'user-agent': BROWSER_UA } })).text();
     expect(page).toContain('Add father to checklist');
     // Meanwhile the team removes the first action and rewrites the second.
     expect((await post(kim, 'action_1=&action_2=Add+both+parents+to+checklist')).status).toBe(200);
     // The page as it was: its hidden fields say what each yes or no was about.
     const shown = [...page.matchAll(/<input type="hidden" name="(shown_\d+)" value="([^"]*)">/g)].map(([, name, value]) => `${name}=${encodeURIComponent(value!)}`);
     expect(shown).toHaveLength(2);
-    const stale = await rawRequest(t.origin, 'POST', path, form, ['answer=We+audit+monthly', 'done_1=yes', 'done_2=yes', ...shown].join('&'));
+    const stale = await rawRequest(s.t.origin, 'POST', path, form, ['answer=We+audit+monthly', 'done_1=yes', 'done_2=yes', ...shown].join('&'));
     expect(stale.status).toBe(400);
     expect(stale.body).toContain('This action changed after you opened this page');
     expect(stale.body).toContain('Add both parents to checklist');
@@ -111,9 +104,9 @@ describe('the discussion form, used carelessly and with hostile text', () => {
     expect((await current(kim))!.actions).toEqual([{ n: 2, text: 'Add both parents to checklist', owner: null, due: null, done: null }]);
     expect((await current(kim))!.follow_up).toBeNull();
     // Answered again from the page as it is now, it is kept.
-    const fresh = await (await fetch(`${t.origin}${path}`, { headers: { 'user-agent': BROWSER_UA } })).text();
+    const fresh = await (await fetch(`${s.t.origin}${path}`, { headers: { 'user-agent': BROWSER_UA } })).text();
     const now = [...fresh.matchAll(/<input type="hidden" name="(shown_\d+)" value="([^"]*)">/g)].map(([, name, value]) => `${name}=${encodeURIComponent(value!)}`);
-    expect((await rawRequest(t.origin, 'POST', path, form, ['answer=We+audit+monthly', 'done_2=yes', ...now].join('&'))).status).toBe(200);
+    expect((await rawRequest(s.t.origin, 'POST', path, form, ['answer=We+audit+monthly', 'done_2=yes', ...now].join('&'))).status).toBe(200);
     expect((await current(kim))!).toMatchObject({ follow_up: 'We audit monthly', actions: [{ n: 2, done: true }] });
   });
 
