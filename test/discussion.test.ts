@@ -1,11 +1,11 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultQuestions } from '../src/config/schema.js';
 import { campaignReport } from '../src/report/index.js';
 import { axeViolations, horizontalOverflow, launchChromium } from './browser.js';
 import { cli, configure, fastSending, tempProject } from './helpers.js';
 import { startSink } from './smtp.js';
-import { BROWSER_UA, rawRequest, sentProject, startTracking, type Tracking } from './track-helpers.js';
+import { BROWSER_UA, rawRequest, sentAndTracked, sentProject, startTracking } from './track-helpers.js';
 
 const agencyNames = new Map([['police', 'Cumbria Constabulary']]);
 const form = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BROWSER_UA };
@@ -20,22 +20,15 @@ async function tabTo(page: Page, id: string) {
 }
 
 describe('the team discussion record', () => {
-  let t: Tracking;
-  let tokens: Map<string, string>;
-  let dir: string;
-  beforeAll(async () => {
-    ({ dir, tokens } = await sentProject());
-    t = await startTracking(dir);
-  });
-  afterAll(() => t?.close());
+  const s = sentAndTracked();
 
   it('a manager fills it in with the keyboard only, from their web copy; errors come back beside the fields with what they typed; the report holds it all', async () => {
-    const jo = tokens.get('jo.bloggs@example.org')!;
+    const jo = s.tokens.get('jo.bloggs@example.org')!;
     const browser = await launchChromium();
     try {
       // bypassCSP lets axe's script in; the page itself runs none.
       const page = await browser.newPage({ userAgent: BROWSER_UA, viewport: { width: 375, height: 800 }, bypassCSP: true });
-      await page.goto(`${t.origin}/b/children-p?t=${jo}`);
+      await page.goto(`${s.t.origin}/b/children-p?t=${jo}`);
       expect(await page.locator('#questions + ol li').allTextContents()).toEqual([...defaultQuestions]);
       const link = page.locator('a', { hasText: 'Record your team’s discussion' });
       expect(await link.getAttribute('href')).toBe(`/a/${jo}`);
@@ -72,7 +65,7 @@ describe('the team discussion record', () => {
       expect(await page.inputValue('#answer_1')).toBe('We had not thought about the father’s role.');
       expect(await page.inputValue('#due_1')).toBe('2020-01-31');
       expect(await axeViolations(page)).toEqual([]);
-      expect(await t.store.discussions(1)).toEqual([]);
+      expect(await s.t.store.discussions(1)).toEqual([]);
 
       await tabTo(page, 'people');
       await page.keyboard.press('Control+A');
@@ -85,15 +78,15 @@ describe('the team discussion record', () => {
       expect(await page.textContent('main')).toContain('discussion of “Learning from Serious Case Reviews – Children P” has been recorded');
 
       // Opened again, the form shows the record, ready to add to.
-      await page.goto(`${t.origin}/a/${jo}`);
+      await page.goto(`${s.t.origin}/a/${jo}`);
       expect(await page.inputValue('#people')).toBe('8');
       expect(await page.inputValue('#action_1')).toBe('Audit chronologies in every open case');
     } finally {
       await browser.close();
     }
 
-    const campaign = (await t.store.campaign(1))!;
-    const report = await campaignReport(t.store, campaign, { tracking: 'individual', agencyNames, roles: new Map([['jo.bloggs@example.org', 'manager']]), now: Date.parse('2026-06-01T12:00:00Z') });
+    const campaign = (await s.t.store.campaign(1))!;
+    const report = await campaignReport(s.t.store, campaign, { tracking: 'individual', agencyNames, roles: new Map([['jo.bloggs@example.org', 'manager']]), now: Date.parse('2026-06-01T12:00:00Z') });
     expect(report.agencies.find((a) => a.agency === 'police')).toMatchObject({ discussions: 1, discussion_people: 8, actions_agreed: 1, actions_done: 0, actions_overdue: 1, follow_ups: 0 });
     expect(report.total).toMatchObject({ discussions: 1, discussion_people: 8 });
     const expected = {
@@ -107,30 +100,32 @@ describe('the team discussion record', () => {
     };
     expect(report.discussions).toEqual([{ agency: 'police', name: 'Cumbria Constabulary', records: [expect.objectContaining(expected)] }]);
 
-    const run = await cli(dir, ['report', 'children-p', '--json']);
+    const run = await cli(s.dir, ['report', 'children-p', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const json = JSON.parse(run.stdout);
     expect(json.discussions).toEqual([{ agency: 'police', name: 'Cumbria Constabulary', records: [expect.objectContaining(expected)] }]);
   });
 
   it('one click on "I have read this briefing" acknowledges without making a discussion record', async () => {
-    const chris = tokens.get('chris.hall@example.org')!;
-    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, '')).status).toBe(200);
-    await t.track.writer.flush();
-    const acks = await t.store.acknowledgements(1);
+    const chris = s.tokens.get('chris.hall@example.org')!;
+    expect((await rawRequest(s.t.origin, 'POST', `/a/${chris}`, form, '')).status).toBe(200);
+    await s.t.track.writer.flush();
+    const acks = await s.t.store.acknowledgements(1);
     expect(acks.some((a) => a.delivery_id !== undefined && a.agencies === 'police')).toBe(true);
-    expect((await t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
-    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'discussed_on=2026-01-05')).status).toBe(200);
-    expect((await t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
+    expect((await s.t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
+    // The briefing was sent today: tomorrow is the one other day a team can have discussed it on.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect((await rawRequest(s.t.origin, 'POST', `/a/${chris}`, form, `discussed_on=${tomorrow}`)).status).toBe(200);
+    expect((await s.t.store.discussions(1)).every((d) => d.email !== 'chris.hall@example.org')).toBe(true);
     // A date alone corrects the day of a record that exists, keeping the rest.
-    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'people=3')).status).toBe(200);
-    expect((await rawRequest(t.origin, 'POST', `/a/${chris}`, form, 'discussed_on=2026-01-05')).status).toBe(200);
-    expect((await t.store.discussions(1)).find((d) => d.email === 'chris.hall@example.org')).toMatchObject({ discussed_on: '2026-01-05', people: 3 });
+    expect((await rawRequest(s.t.origin, 'POST', `/a/${chris}`, form, 'people=3')).status).toBe(200);
+    expect((await rawRequest(s.t.origin, 'POST', `/a/${chris}`, form, `discussed_on=${tomorrow}`)).status).toBe(200);
+    expect((await s.t.store.discussions(1)).find((d) => d.email === 'chris.hall@example.org')).toMatchObject({ discussed_on: tomorrow, people: 3 });
   });
 
   it('hostile submissions get a 4xx and store nothing; the server keeps answering', async () => {
-    const sam = tokens.get('sam.patel@example.org')!;
-    const post = (body: string, headers: Record<string, string> = form) => rawRequest(t.origin, 'POST', `/a/${sam}`, headers, body);
+    const sam = s.tokens.get('sam.patel@example.org')!;
+    const post = (body: string, headers: Record<string, string> = form) => rawRequest(s.t.origin, 'POST', `/a/${sam}`, headers, body);
     const statuses = async (bodies: string[]) => Promise.all(bodies.map(async (b) => (await post(b)).status));
     expect(await statuses(['people=0', 'people=501', 'people=x', 'people=1e2', 'people=12x'])).toEqual([400, 400, 400, 400, 400]);
     expect(await statuses(['discussed_on=2026-02-30', 'discussed_on=yesterday', 'discussed_on=2999-01-01', 'action_1=A&due_1=31%2F02%2F2026', 'owner_1=manager'])).toEqual([400, 400, 400, 400, 400]);
@@ -143,16 +138,16 @@ describe('the team discussion record', () => {
     expect((await post(`comment=${'a'.repeat(5000)}`)).status).toBe(413);
     expect((await post(`comment=${'a'.repeat(70_000)}`)).status).toBe(413);
     expect((await post('people=3', { ...form, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
-    expect((await rawRequest(t.origin, 'PUT', `/a/${sam}`, form, 'people=3')).status).toBe(405);
-    expect((await t.store.discussions(1)).some((d) => d.email === 'sam.patel@example.org')).toBe(false);
+    expect((await rawRequest(s.t.origin, 'PUT', `/a/${sam}`, form, 'people=3')).status).toBe(405);
+    expect((await s.t.store.discussions(1)).some((d) => d.email === 'sam.patel@example.org')).toBe(false);
 
     // A script replaying one link: twenty records a minute, then 429.
     const replies = [];
     for (let i = 0; i < 22; i++) replies.push((await post(`people=${i + 1}`)).status);
     expect(replies.slice(0, 20).every((s) => s === 200)).toBe(true);
     expect(replies.slice(20)).toEqual([429, 429]);
-    expect((await t.store.discussions(1, { history: true })).filter((d) => d.email === 'sam.patel@example.org')).toHaveLength(20);
-    expect((await fetch(`${t.origin}/healthz`)).status).toBe(200);
+    expect((await s.t.store.discussions(1, { history: true })).filter((d) => d.email === 'sam.patel@example.org')).toHaveLength(20);
+    expect((await fetch(`${s.t.origin}/healthz`)).status).toBe(200);
   });
 });
 
@@ -162,7 +157,12 @@ describe('privacy settings', () => {
     const t = await startTracking(dir);
     try {
       const jo = tokens.get('jo.bloggs@example.org')!;
-      for (const people of ['4', '5']) expect((await rawRequest(t.origin, 'POST', `/a/${jo}`, form, `people=${people}&comment=ok`)).status).toBe(200);
+      for (const people of ['4', '5']) {
+        const reply = await rawRequest(t.origin, 'POST', `/a/${jo}`, form, `people=${people}&comment=ok`);
+        expect(reply.status).toBe(200);
+        // Nothing can be opened again to change: the page does not say it can.
+        expect(reply.body).toContain('Each time the form is sent it makes a record of its own');
+      }
       const records = await t.store.discussions(1, { history: true });
       expect(records.map((r) => [r.delivery_id, r.email, r.agencies, r.people, r.superseded_at])).toEqual([
         [null, null, 'police', 4, null],
@@ -229,7 +229,10 @@ it('follow-up round trip: sent through SMTP to those who recorded a discussion, 
       await browser.close();
     }
     expect((await rawRequest(t.origin, 'POST', new URL(link).pathname, form, 'answer=We+now+ask+about+fathers+at+every+visit&done_1=no&done_2=yes')).status).toBe(200);
-    expect((await rawRequest(t.origin, 'POST', new URL(link).pathname, form, 'done_3=yes')).status).toBe(400);
+    // An action the record does not hold (removed since the page was opened) is let go; junk is refused.
+    expect((await rawRequest(t.origin, 'POST', new URL(link).pathname, form, 'done_3=yes')).status).toBe(200);
+    expect((await rawRequest(t.origin, 'POST', new URL(link).pathname, form, 'done_11=yes')).status).toBe(400);
+    expect((await rawRequest(t.origin, 'POST', new URL(link).pathname, form, 'done_1=maybe')).status).toBe(400);
 
     const again = await cli(dir, ['send', 'children-p', '--follow-up', '--after', '0d', '--yes'], env);
     expect(again.code).toBe(1);

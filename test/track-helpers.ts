@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadConfig, loadMessages, type Config } from '../src/config/index.js';
 import { createDashboard } from '../src/report/index.js';
 import { openSqliteStore } from '../src/store/index.js';
@@ -67,6 +67,16 @@ export async function sentProject(tracking = 'individual') {
   return { dir, tokens };
 }
 
+/** For one describe block: a project that sent Children P, served by the tracking server, for all its tests. */
+export function sentAndTracked(tracking?: string): { t: Tracking; tokens: Map<string, string>; dir: string } {
+  const suite = {} as { t: Tracking; tokens: Map<string, string>; dir: string };
+  beforeAll(async () => {
+    Object.assign(suite, await sentProject(tracking));
+    suite.t = await startTracking(suite.dir);
+  });
+  afterAll(() => suite.t?.close());
+  return suite;
+}
 
 /** A raw request, so headers and bodies can be what no well-behaved client sends. */
 export function rawRequest(origin: string, method: string, path: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {

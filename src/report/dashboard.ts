@@ -19,34 +19,19 @@ const measures: [keyof ChartRow, string, string][] = [
   ['acknowledged', 'acknowledged', '#1d3b2a'],
 ];
 
-/** Breaks a name into lines of at most `width` characters at spaces; a longer word gets a line of its own. */
-function lines(text: string, width: number): string[] {
-  const out: string[] = [];
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    const last = out.at(-1);
-    if (last !== undefined && last.length + 1 + word.length <= width) out[out.length - 1] = `${last} ${word}`;
-    else out.push(word);
-  }
-  return out.length ? out : [''];
-}
-
 /**
  * Per-agency bars as inline SVG, one small chart per agency: no script, no request to another
  * host, prints as drawn, and a page break falls between agencies, never through one. The
- * agency's full name sits above its bars, wrapped, never cut.
+ * agency's full name sits above its bars as text of the page, which wraps where an SVG cannot
+ * measure (a name in capitals, or a word longer than the line, ran out of the chart).
  */
 function chart(rows: readonly ChartRow[]): string {
   const width = 440;
   const barWidth = 250;
   const rowHeight = 22;
-  const lineHeight = 21;
   const charts = rows.map((a) => {
     const parts: string[] = [];
     let y = 0;
-    for (const line of lines(a.name, 40)) {
-      y += lineHeight;
-      parts.push(`<text x="0" y="${y - 5}" font-size="17" font-weight="bold">${e(line)}</text>`);
-    }
     const said: string[] = [];
     for (const [key, label, colour] of measures) {
       const value = a[key] as number;
@@ -60,7 +45,7 @@ function chart(rows: readonly ChartRow[]): string {
       );
       y += rowHeight;
     }
-    return `<svg role="img" aria-label="${e(`${a.name}: ${said.join(', ')}`)}" viewBox="0 0 ${width} ${y + 6}" width="100%">${parts.join('')}</svg>`;
+    return `<figure><figcaption>${e(a.name)}</figcaption><svg role="img" aria-label="${e(`${a.name}: ${said.join(', ')}`)}" viewBox="0 0 ${width} ${y + 6}" width="100%">${parts.join('')}</svg></figure>`;
   });
   return `<div class="charts">${charts.join('\n')}</div><p class="note">Each bar: the share of the messages delivered to the agency that were opened, read on the web or acknowledged.</p>`;
 }
@@ -131,7 +116,13 @@ header a { color: #fff; }
 main { max-width: 64rem; margin: 0 auto; padding: 1rem; }
 h1 { line-height: 1.2; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(22rem, 100%), 1fr)); gap: 1rem 2rem; }
+.charts figure { margin: 0; }
+.charts figcaption { font-weight: bold; font-size: 1.05rem; line-height: 1.25; margin-bottom: .2rem; }
 .charts svg { display: block; max-width: 30rem; }
+/* A word longer than its line (a link pasted into an answer, a name with no spaces) breaks rather than running off the page. */
+main { overflow-wrap: anywhere; }
+table { overflow-wrap: normal; }
+th:first-child, td:first-child, .words :is(th, td) { overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; margin: 1rem 0; }
 .scroll:focus { outline: 2px solid ${config.board.colour}; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
@@ -169,7 +160,7 @@ dd { margin: 0 0 .3rem 1rem; white-space: pre-line; }
   tfoot { display: table-row-group; }
   .figures { break-inside: avoid; }
   .charts { grid-template-columns: 1fr 1fr; gap: .4rem 1.5rem; }
-  tr, .record h4, dt, dd, li, svg, .evidence { break-inside: avoid; }
+  tr, .record h4, dt, dd, li, .charts figure, .evidence { break-inside: avoid; }
   h1, h2, h3, h4, caption, .label, dt { break-after: avoid; }
 }
 </style></head>

@@ -248,7 +248,7 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
     }
     everyone = everyone.filter((p) => p.state === 'sent' && !p.acknowledged_at && p.sent_at !== null && p.sent_at <= before);
     chase = { days: options.chaseDays, people: everyone.map(({ name, email, agencies, sent_at, opened, viewed }) => ({ name, email, agencies, sent_at, opened, viewed })),
-      unreachable: [...unreachable.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      unreachable: [...unreachable.values()].sort(byName),
     };
   }
 
@@ -264,7 +264,7 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
     tracking: options.tracking,
     counts_people: countsPeople,
     total,
-    agencies: [...rows.values()].filter((r) => !options.agency || r.agency === options.agency).sort((a, b) => a.name.localeCompare(b.name)),
+    agencies: [...rows.values()].filter((r) => !options.agency || r.agency === options.agency).sort(byName),
     links: [...links.values()],
     machine: [...machine.values()].sort((a, b) => b.events - a.events),
     page_views: await store.pageViews(campaign.slug),
@@ -276,6 +276,9 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
     chase,
   };
 }
+
+/** Agencies in the order a reader looks for them: "Area 2" before "Area 10". */
+export const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, 'en', { numeric: true });
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -329,5 +332,5 @@ async function discussionRecords(
       entry.records.push(record);
     }
   }
-  return [...byAgency.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byAgency.values()].sort(byName);
 }

@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.js';
-import { campaignReport, type AgencyFigures, type ReportOptions } from './figures.js';
+import { byName, campaignReport, type AgencyFigures, type ReportOptions } from './figures.js';
 
 /** One briefing's campaign in the period, as the yearly report lists it. */
 export interface BriefingInPeriod extends DiscussionFigures {
@@ -115,7 +115,7 @@ export async function periodReport(
     to: period.to,
     tracking: options.tracking,
     briefings,
-    agencies: [...agencies.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    agencies: [...agencies.values()].sort(byName),
     total: {
       briefings: briefings.length,
       delivered: sum('delivered'),

@@ -205,11 +205,12 @@ export interface NewDiscussion {
   agencies: string;
   /** YYYY-MM-DD; a follow-up keeps the day the record gave. */
   discussed_on?: string;
-  people?: number;
+  /** Left out, a field keeps what the record held; null or '' clears it (an action with no text goes). */
+  people?: number | null;
   answers?: readonly { n: number; answer: string }[];
   actions?: readonly Omit<StoredAction, 'done'>[];
   comment?: string;
-  /** The follow-up's answer and the day it was given, with which actions are done (by n). */
+  /** The follow-up's answer ('' clears it) and the day it was given, with which actions are done (by n). */
   follow_up?: { answer?: string; on: string; done: readonly { n: number; done: boolean }[] };
   at: number;
 }

@@ -10,21 +10,39 @@ export const MAX_PEOPLE = 500;
 export const MAX_ACTIONS = 10;
 /** Characters per field, re-shown as a field's error when exceeded (the form's own limit cuts at 4000). */
 export const MAX_LENGTH = { answer: 2000, action: 300, owner: 100, comment: 2000 } as const;
-/** The form has up to 15 answers, 30 action fields, the date, the number and the comment. */
-export const discussionFormLimits: FormLimits = { body: 64 * 1024, fields: 60, value: 4000 };
+/**
+ * The form has up to 15 answers, 30 action fields, the date, the number and the comment: some
+ * 36,000 characters filled to their limits, and a character of Chinese or an emoji is nine to
+ * twelve bytes once a browser has URL-encoded it.
+ */
+export const discussionFormLimits: FormLimits = { body: 400 * 1024, fields: 60, value: 4000 };
 
 /** What a reader typed, by field name, re-shown as typed when the form comes back with errors. */
 export type Typed = ReadonlyMap<string, string>;
 /** Field name to the message shown beside it. */
 export type FieldErrors = Map<string, string>;
 
+/**
+ * A field the form did not send is undefined and the record keeps it; one sent empty (the reader
+ * cleared what the form showed them) is null or '' and clears it.
+ */
 export interface DiscussionInput {
   /** Undefined when the form did not send it: the record keeps its day. */
   discussed_on?: string;
-  people?: number;
+  people?: number | null;
   answers: { n: number; answer: string }[];
   actions: Omit<StoredAction, 'done'>[];
   comment?: string;
+}
+
+/**
+ * No control character a keyboard cannot type reaches the store: NUL is refused by PostgreSQL's
+ * text, and escapes would drive the terminal that prints `report` or its CSV. A line break stays
+ * where the field has lines, as \n; elsewhere it is a space.
+ */
+export function typedText(text: string, lines: boolean): string {
+  const plain = text.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '');
+  return (lines ? plain : plain.replace(/[\n\t]/g, ' ')).trim();
 }
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -51,30 +69,33 @@ function knownField(name: string, questions: number): boolean {
  * Reads a discussion form. A field the reader got wrong is an error shown beside it; a field no
  * form of ours has (answer_16, action_11) is a request we refuse outright.
  */
-export function parseDiscussion(fields: Typed, questions: number, now: number, t: Messages): { input?: DiscussionInput; errors: FieldErrors } {
+export function parseDiscussion(fields: Typed, questions: number, now: number, t: Messages, earliest = '2000-01-01'): { input?: DiscussionInput; errors: FieldErrors } {
   for (const name of fields.keys()) if (!knownField(name, questions)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
   const errors: FieldErrors = new Map();
-  const get = (name: string) => (fields.get(name) ?? '').trim();
+  const get = (name: string) => typedText(fields.get(name) ?? '', /^(answer_|comment)/.test(name));
+  /** '' where the reader cleared the field, undefined where the form did not send it. */
   const bounded = (name: string, max: number) => {
     const value = get(name);
     if (value.length > max) errors.set(name, phrase(t.error_too_long, { max }));
-    return value || undefined;
+    return fields.has(name) ? value : undefined;
   };
 
   const dateText = get('discussed_on');
   const discussed_on = dateText ? parseDay(dateText) : undefined;
   // A day ahead allows for a team in another time zone than the server.
   if (dateText && (!discussed_on || discussed_on > isoDay(now + 86_400_000))) errors.set('discussed_on', t.error_date);
+  // No team discussed a briefing before it was sent: a year typed wrong, or day and month swapped.
+  else if (discussed_on && discussed_on < earliest) errors.set('discussed_on', phrase(t.error_date_before, { day: earliest }));
 
   const peopleText = get('people');
   // Digits only: Number() would also take 0x10, 1e3 and " 12 ".
-  const people = peopleText === '' ? undefined : /^\d{1,3}$/.test(peopleText) && Number(peopleText) >= 1 && Number(peopleText) <= MAX_PEOPLE ? Number(peopleText) : NaN;
+  const people = peopleText === '' ? (fields.has('people') ? null : undefined) : /^\d{1,3}$/.test(peopleText) && Number(peopleText) >= 1 && Number(peopleText) <= MAX_PEOPLE ? Number(peopleText) : NaN;
   if (Number.isNaN(people)) errors.set('people', t.error_people);
 
   const answers: DiscussionInput['answers'] = [];
   for (let n = 1; n <= questions; n++) {
     const answer = bounded(`answer_${n}`, MAX_LENGTH.answer);
-    if (answer) answers.push({ n, answer });
+    if (answer !== undefined) answers.push({ n, answer });
   }
 
   const actions: DiscussionInput['actions'] = [];
@@ -85,7 +106,8 @@ export function parseDiscussion(fields: Typed, questions: number, now: number, t
     const due = dueText ? parseDay(dueText) : undefined;
     if (dueText && !due) errors.set(`due_${n}`, t.error_due);
     if (!text && (owner || dueText)) errors.set(`action_${n}`, t.error_action_missing);
-    if (text) actions.push({ n, text, owner: owner ?? null, due: due ?? null });
+    // An action sent empty is one the reader removed.
+    if (text !== undefined) actions.push({ n, text, owner: owner || null, due: due ?? null });
   }
   const comment = bounded('comment', MAX_LENGTH.comment);
   if (errors.size) return { errors };
@@ -94,7 +116,7 @@ export function parseDiscussion(fields: Typed, questions: number, now: number, t
 
 /** Only the date (which the form fills in): "I have read it", not a discussion. */
 export function isEmpty(input: DiscussionInput): boolean {
-  return input.people === undefined && !input.answers.length && !input.actions.length && !input.comment;
+  return input.people == null && !input.answers.some((a) => a.answer) && !input.actions.some((a) => a.text) && !input.comment;
 }
 
 /** The reader's record as the form's fields, to show what they gave before. */
@@ -121,6 +143,8 @@ export interface FormView {
   values: Typed;
   errors?: FieldErrors;
   now: number;
+  /** The first day a discussion can have been on: the day before the briefing was sent, for time zones. */
+  earliest?: string;
 }
 
 /** One labelled field with its hint and error, described to assistive technology by both. */
@@ -179,7 +203,7 @@ ${errorSummary(t, view.errors)}
 <form method="post" action="${e(view.action)}" novalidate>
 <h2>${e(t.discuss_heading)}</h2>
 <p class="hint">${e(t.discuss_intro)}</p>
-${field(view, 'discussed_on', t.discussed_on, (a) => `<input ${a} type="date" required min="2000-01-01" max="${isoDay(view.now + 86_400_000)}" value="${value(view, 'discussed_on') || today}">`)}
+${field(view, 'discussed_on', t.discussed_on, (a) => `<input ${a} type="date" required min="${view.earliest ?? '2000-01-01'}" max="${isoDay(view.now + 86_400_000)}" value="${value(view, 'discussed_on') || today}">`)}
 ${field(view, 'people', `${t.discuss_people} ${t.optional}`, (a) => `<input ${a} type="number" min="1" max="${MAX_PEOPLE}" step="1" inputmode="numeric" value="${value(view, 'people')}">`, t.discuss_people_hint)}
 ${questions ? `<h3>${e(t.discuss_answers)}</h3>\n${questions}` : ''}
 <h3>${e(t.discuss_actions)}</h3>
@@ -204,11 +228,14 @@ export function followUpForm(config: Config, t: Messages, view: FollowUpView): s
   const radios = view.actions
     .map((a) => {
       const name = `done_${a.n}`;
-      const chosen = view.values.get(name) ?? (a.done === null ? '' : a.done ? 'yes' : 'no');
+      const error = view.errors?.get(`${name}-yes`);
+      // A choice made about the action as it was before is not offered again as this one's.
+      const chosen = (error ? undefined : view.values.get(name)) ?? (a.done === null ? '' : a.done ? 'yes' : 'no');
       const option = (v: string, label: string) =>
-        `<div class="choice"><input type="radio" id="${name}-${v}" name="${name}" value="${v}"${chosen === v ? ' checked' : ''}><label for="${name}-${v}">${e(label)}</label></div>`;
-      return `<fieldset class="action">
+        `<div class="choice"><input type="radio" id="${name}-${v}" name="${name}" value="${v}"${chosen === v ? ' checked' : ''}${error ? ` aria-describedby="${name}-error"` : ''}><label for="${name}-${v}">${e(label)}</label></div>`;
+      return `<fieldset class="action${error ? ' invalid' : ''}">
 <legend>${e(a.text)}${a.owner ? ` (${e(a.owner)})` : ''}${a.due ? `, ${e(a.due)}` : ''}: ${e(t.follow_up_done)}</legend>
+${error ? `<p class="error" id="${name}-error">${e(error)}</p>` : ''}<input type="hidden" name="shown_${a.n}" value="${e(a.text)}">
 ${option('yes', t.answer_yes)}${option('no', t.answer_no)}
 </fieldset>`;
     })
@@ -227,20 +254,28 @@ ${radios}
   );
 }
 
-/** Reads the follow-up form: the answer, and yes or no for the reader's own actions only. */
+/**
+ * Reads the follow-up form: the answer, and yes or no per action. The page says which text each
+ * yes or no was about (shown_N): the team may have changed its actions since it was opened, and a
+ * "done" is kept only for the action the reader saw. One since removed is let go.
+ */
 export function parseFollowUp(fields: Typed, actions: readonly StoredAction[], now: number, t: Messages): { input?: NonNullable<NewDiscussion['follow_up']>; errors: FieldErrors } {
-  const numbers = new Set(actions.map((a) => `done_${a.n}`));
-  for (const name of fields.keys()) if (name !== 'answer' && !numbers.has(name)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
+  for (const name of fields.keys()) {
+    const m = /^(?:done|shown)_(\d{1,2})$/.exec(name);
+    if (name !== 'answer' && !(m && Number(m[1]) >= 1 && Number(m[1]) <= MAX_ACTIONS)) throw new HttpError(400, `unknown field ${name.slice(0, 40)}`);
+  }
   const errors: FieldErrors = new Map();
-  const answer = (fields.get('answer') ?? '').trim();
+  const answer = typedText(fields.get('answer') ?? '', true);
   if (answer.length > MAX_LENGTH.answer) errors.set('answer', phrase(t.error_too_long, { max: MAX_LENGTH.answer }));
   const done: { n: number; done: boolean }[] = [];
   for (const a of actions) {
     const v = fields.get(`done_${a.n}`);
     if (v === undefined || v === '') continue;
     if (v !== 'yes' && v !== 'no') throw new HttpError(400, `done_${a.n} must be yes or no`);
-    done.push({ n: a.n, done: v === 'yes' });
+    const shown = fields.get(`shown_${a.n}`);
+    if (shown !== undefined && shown !== a.text) errors.set(`done_${a.n}-yes`, t.error_action_changed);
+    else done.push({ n: a.n, done: v === 'yes' });
   }
   if (errors.size) return { errors };
-  return { input: { answer: answer || undefined, on: isoDay(now), done }, errors };
+  return { input: { answer: fields.has('answer') ? answer : undefined, on: isoDay(now), done }, errors };
 }

@@ -16,7 +16,7 @@ export interface FormLimits {
   body: number;
   /** How many fields; more is refused rather than cut, so no answer is silently lost. */
   fields: number;
-  /** Characters of one field's value. */
+  /** Characters (UTF-16 units, as a browser's maxlength counts them) of one field's value. */
   value: number;
 }
 
@@ -35,7 +35,8 @@ export function readForm(req: IncomingMessage, limits: FormLimits = defaultFormL
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { fieldNameSize: 100, fieldSize: limits.value, fields: limits.fields, files: 0, parts: limits.fields, headerPairs: 20 },
+        // Bytes: a character of the form's own text is at most three of UTF-8.
+        limits: { fieldNameSize: 100, fieldSize: limits.value * 3, fields: limits.fields, files: 0, parts: limits.fields, headerPairs: 20 },
       });
     } catch {
       return reject(new HttpError(415, 'expected a form (application/x-www-form-urlencoded or multipart/form-data)'));
@@ -58,7 +59,7 @@ export function readForm(req: IncomingMessage, limits: FormLimits = defaultFormL
     });
     req.on('error', () => fail(new HttpError(400, 'bad body')));
     parser.on('field', (name, value, info) => {
-      if (info.valueTruncated || info.nameTruncated) fail(new HttpError(413, `field ${name.slice(0, 40)} is too long`));
+      if (info.valueTruncated || info.nameTruncated || value.length > limits.value) fail(new HttpError(413, `field ${name.slice(0, 40)} is too long`));
       else fields.set(name, value);
     });
     parser.on('file', (_name, stream) => {

@@ -243,13 +243,14 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     }
 
     const questions = await store.questions(first.id);
+    const earliest = new Date(first.created_at - 86_400_000).toISOString().slice(0, 10);
     if (!post) {
       const previous = reader && (await store.discussionOf(first.id, reader.id));
-      return html(res, 200, discussionForm(config, t, { ...view, questions, values: fieldsOf(previous), now }));
+      return html(res, 200, discussionForm(config, t, { ...view, questions, values: fieldsOf(previous), now, earliest }));
     }
     const fields = await readForm(req, discussionFormLimits);
-    const { input, errors } = parseDiscussion(fields, questions.length, now, t);
-    if (!input) return html(res, 400, discussionForm(config, t, { ...view, questions, values: fields, errors, now }));
+    const { input, errors } = parseDiscussion(fields, questions.length, now, t, earliest);
+    if (!input) return html(res, 400, discussionForm(config, t, { ...view, questions, values: fields, errors, now, earliest }));
     // Only a date is "I have read it", unless it corrects the day of a record the reader already has.
     const discussed = !isEmpty(input) || (input.discussed_on !== undefined && reader !== undefined && (await store.discussionOf(first.id, reader.id)) !== undefined);
     if (discussed) {
@@ -259,11 +260,12 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     }
     const key = config.tracking === 'individual' ? `d${d.id}` : `k${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
     const writes: TrackWrite[] = [
-      { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared: input.people, comment: input.comment, at: now } },
+      { type: 'ack', ack: { ack_key: key, campaign_id: d.campaign_id, delivery_id: config.tracking === 'individual' ? d.id : undefined, agencies: d.agencies, shared: input.people ?? undefined, comment: input.comment || undefined, at: now } },
     ];
     if (recordable(d, 'ack')) writes.push(event(req, d, 'ack', { class: 'human', reason: 'submitted the form' }));
     await writer.write(...writes);
-    return done(discussed ? t.discuss_recorded : t.ack_recorded);
+    // Without a reader there is no record to open again: a second submission is a second record.
+    return done(discussed ? (reader ? t.discuss_recorded : t.discuss_recorded_unnamed) : t.ack_recorded);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
