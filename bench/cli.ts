@@ -16,13 +16,17 @@ function wall(args: string[], env: NodeJS.ProcessEnv = {}): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Peak resident memory of one run, reported by the child itself as it exits. */
+/**
+ * Peak resident memory of one run, reported by the child itself as it exits: Linux's VmHWM, the
+ * peak of the program's own memory. getrusage's maxrss would count the bench's own memory too
+ * (the child is forked from it before it runs node), which made every figure the bench's.
+ */
 function peakRssMb(args: string[]): number {
   const dir = mkdtempSync(join(tmpdir(), 'briefcast-bench-'));
   try {
     const hook = join(dir, 'rss.mjs');
     const out = join(dir, 'rss.txt');
-    writeFileSync(hook, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`);
+    writeFileSync(hook, `import { writeFileSync } from 'node:fs';\nimport { peakKb } from ${JSON.stringify(join(import.meta.dirname, 'peak.mjs'))};\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, String(peakKb())));\n`);
     wall(['--import', hook, ...args]);
     return Math.round(Number(readFileSync(out, 'utf8')) / 1024);
   } finally {

@@ -7,6 +7,7 @@
  * The campaign is already planned in <root>/data/briefcast.db (send-campaign.ts plan).
  */
 import { join } from 'node:path';
+import { peakKb } from './peak.mjs';
 
 const { loadConfig } = await import('../lib/config/index.js');
 const { runSendOnThread, senderId } = await import('../lib/send/index.js');
@@ -30,4 +31,4 @@ const outcome = await runSendOnThread(
 const seconds = (performance.now() - start) / 1000;
 await store.close();
 if (outcome.counts.sent !== n) throw new Error(`sent ${outcome.counts.sent} of ${n}`);
-process.stdout.write(JSON.stringify({ rate: n / seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ rate: n / seconds, peak_rss_mb: peakKb() / 1024 }) + '\n');

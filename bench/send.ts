@@ -27,23 +27,32 @@ async function measureOurs(mode: 'smtp' | 'null', n: number, url = ''): Promise<
 }
 
 /** Issue: 5,000 recipients to a sink in another process, against raw nodemailer; and peak RSS for 100,000. */
-export async function benchSend(n = 5000, big = 100_000) {
+export async function benchSend(n = 5000, big = 100_000, rounds = 3) {
   const sink = fork(join(here, 'sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const { port } = await new Promise<{ port: number }>((done) => createInterface({ input: sink.stdout! }).once('line', (l) => done(JSON.parse(l))));
   const url = `smtp://127.0.0.1:${port}?ignoreTLS=true`;
   try {
-    // Raw first and last, so neither side always meets a warm or a cold sink.
-    const raw1 = await measureRaw(n, url);
-    const ours = await measureOurs('smtp', n, url);
-    const raw2 = await measureRaw(n, url);
-    const raw = (raw1.rate + raw2.rate) / 2;
+    // Raw and ours alternate, raw first and last: each round's ratio is ours against the raw runs
+    // on either side of it, and the figure is the median round, so that another program's burst of
+    // work on this shared machine lands on both sides of a ratio.
+    const raws = [(await measureRaw(n, url)).rate];
+    const runs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      runs.push((await measureOurs('smtp', n, url)).rate);
+      raws.push((await measureRaw(n, url)).rate);
+    }
+    const ratios = runs.map((rate, r) => rate / ((raws[r]! + raws[r + 1]!) / 2));
+    const mid = [...ratios.keys()].sort((a, b) => ratios[a]! - ratios[b]!)[Math.floor(rounds / 2)]!;
+    const ours = { rate: runs[mid]! };
+    const raw = (raws[mid]! + raws[mid + 1]!) / 2;
     const small = await measureOurs('null', big / 5);
     const large = await measureOurs('null', big);
     const figures = {
       recipients: n,
       briefcast_per_second: Math.round(ours.rate),
       raw_nodemailer_per_second: Math.round(raw),
-      ratio: +(ours.rate / raw).toFixed(2),
+      ratio: +ratios[mid]!.toFixed(2),
+      round_ratios: ratios.map((x) => +x.toFixed(2)),
       goal_ratio: 0.95,
       big_campaign: big,
       peak_rss_mb: Math.round(large.peak_rss_mb),
@@ -51,7 +60,7 @@ export async function benchSend(n = 5000, big = 100_000) {
       goal_peak_rss_mb: 120,
     };
     console.log(
-      `send: ${n} recipients: briefcast ${figures.briefcast_per_second}/s, raw nodemailer ${figures.raw_nodemailer_per_second}/s, ratio ${figures.ratio} (goal >= 0.95); ` +
+      `send: ${n} recipients: briefcast ${figures.briefcast_per_second}/s, raw nodemailer ${figures.raw_nodemailer_per_second}/s, ratio ${figures.ratio} (goal >= 0.95; median of ${rounds} rounds: ${figures.round_ratios.join(' ')}); ` +
         `peak RSS ${figures.peak_rss_mb} MB for ${big} recipients, ${figures.peak_rss_mb_at_fifth} MB for ${big / 5} (goal <= 120, flat)`,
     );
     return figures;
