@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
-import type { Config } from '../config/index.js';
 import { ProblemsError, type Problem } from '../problem.js';
-import type { Campaign, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import type { Outcome, Progress } from './loop.js';
+import type { RunSend } from './run.js';
 import { outboxTransport, smtpTransport, type PoolSettings, type Transport } from './transport.js';
 
 /** A transport as data, so that a sending thread can make its own. */
@@ -25,21 +25,16 @@ export function transportOf(spec: TransportSpec): Transport {
   };
 }
 
-export interface ThreadedSend {
+/** What `runSend` takes, as data a thread can receive: it opens its own store and transport. */
+export type ThreadedSend = Omit<RunSend, 'store' | 'transport' | 'tokens' | 'owner'> & {
   /** The project folder: the thread opens the store the way the command did (DATABASE_URL, or data/briefcast.db). */
   root: string;
-  campaign: Campaign;
-  config: Config;
   transport: TransportSpec;
   secret: Buffer;
   owner: string;
-  signal?: AbortSignal;
-  onProgress?: (progress: Progress) => void;
-  onJoin?: (sender: string) => void;
-  waitForStoreMs?: number;
   /** The thread's heap limits (default SEND_THREAD_LIMITS). */
   limits?: typeof SEND_THREAD_LIMITS;
-}
+};
 
 export type ThreadMessage =
   | { type: 'progress'; progress: Progress }

@@ -5,7 +5,7 @@ import type { Discussion, NewDiscussion } from '../types.js';
 import Database from 'better-sqlite3';
 import { keepOwnerOnly } from '../../private-files.js';
 import { StoreError, type Store } from '../store.js';
-import { BUSY_MS as SHORT_BUSY_MS, patiently, trackingConnection } from './tracking.js';
+import { BUSY_MS as SHORT_BUSY_MS, retryWhileBusy, trackingConnection } from './tracking.js';
 import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression } from '../types.js';
 
 const migrationsDir = import.meta.dirname;
@@ -247,9 +247,9 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     return fromRow(q.discussion.get(Number(lastInsertRowid))!);
   });
 
-  /** A reader's form waits for another process's write lock as tracking writes do (see patiently). */
+  /** A reader's form waits for another process's write lock as tracking writes do (see retryWhileBusy). */
   const briefly = <T>(run: () => T): Promise<T> =>
-    patiently(() => {
+    retryWhileBusy(() => {
       db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
       try {
         return run();

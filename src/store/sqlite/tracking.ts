@@ -38,7 +38,7 @@ const RETRIES = 45;
  * Runs a statement that waits at most BUSY_MS for a lock, again and again between other requests
  * while SQLite says the database is busy: about 10 s in all, never seconds in one go.
  */
-export async function patiently<T>(run: () => T): Promise<T> {
+export async function retryWhileBusy<T>(run: () => T): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return run();
@@ -72,7 +72,7 @@ export function trackingConnection(path: string, db: Database.Database) {
     async write(writes: readonly TrackWrite[]): Promise<void> {
       write ??= open();
       const batch = write;
-      await patiently(() => batch(writes));
+      await retryWhileBusy(() => batch(writes));
     },
     close(): void {
       if (own && own !== db) own.close();
