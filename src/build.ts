@@ -10,7 +10,7 @@ import { isRunning } from './process-alive.js';
 import { hasErrors, type Problem } from './problem.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { RenderJob } from './build-worker.js';
+import type { RenderJob, RenderReply } from './build-worker.js';
 import { compileTemplates, createRenderContext, escapeHtml, renderArchive, renderBriefing, renderFeed, TemplateError, toPage, type Page, type Rendered, type Templates } from './render/index.js';
 
 export type { ProjectOptions } from './project.js';
@@ -49,27 +49,62 @@ const PARALLEL_FROM = 48;
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../lib/build-worker.js' : './build-worker.js', import.meta.url);
 
 /**
- * Renders the site's pages on every core: this thread takes one share, a worker thread each of
- * the others, all from the layouts MJML compiled once. Pages come back in the briefings' order.
+ * Render threads, started by the first build that needs them and kept, idle and unref'd, for the
+ * next one in the same process (preview rebuilds on every save): a new thread spends its first
+ * few hundred briefings loading modules and warming up, which is most of what it would render.
+ */
+const renderThreads: (Worker | undefined)[] = [];
+
+function renderThread(n: number): Worker {
+  if (!renderThreads[n]) {
+    const worker = new Worker(workerFile);
+    worker.unref();
+    // A thread that died is replaced by the next build.
+    const drop = () => {
+      if (renderThreads[n] === worker) renderThreads[n] = undefined;
+    };
+    worker.once('error', drop);
+    worker.once('exit', drop);
+    renderThreads[n] = worker;
+  }
+  return renderThreads[n]!;
+}
+
+/**
+ * Renders the site's pages on every core, all from the layouts MJML compiled once: this thread
+ * and a render thread for each other core take the next briefing from one shared counter until
+ * none is left, so a thread that is slower (busy, or still warming up) simply renders fewer.
+ * Pages come back in the briefings' order.
  */
 export async function renderPages(project: Project, briefings: readonly Briefing[], options: { pdf?: boolean } = {}): Promise<{ pages: Page[]; threads: number }> {
   const threads = Math.min(availableParallelism(), Math.floor(briefings.length / (PARALLEL_FROM / 2)));
   if (threads < 2 || !existsSync(workerFile)) return { pages: renderAll(project, briefings, options).map(toPage), threads: 1 };
-  const size = Math.ceil(briefings.length / threads);
-  const shares = Array.from({ length: threads }, (_, i) => briefings.slice(i * size, (i + 1) * size));
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const pages: Page[] = new Array(briefings.length);
   const agencyNames = project.agencies.map((a): [string, string] => [a.id, a.name]);
-  const others = shares.slice(1).map(
-    (share) =>
-      new Promise<Page[]>((done, failed) => {
-        const job: RenderJob = { templatesDir: join(project.root, 'templates'), config: project.config, agencyNames, messages: project.messages, mjml: project.templates.mjml, pdf: Boolean(options.pdf), briefings: share };
-        const worker = new Worker(workerFile, { workerData: job });
-        worker.once('message', done);
-        worker.once('error', failed);
-        worker.once('exit', (code) => failed(new Error(`render thread stopped (exit ${code})`)));
-      }),
-  );
-  const own = renderAll(project, shares[0]!, options).map(toPage);
-  return { pages: [own, ...(await Promise.all(others))].flat(), threads };
+  const job: RenderJob = { templatesDir: join(project.root, 'templates'), config: project.config, agencyNames, messages: project.messages, mjml: project.templates.mjml, pdf: Boolean(options.pdf), briefings: [...briefings], next };
+  const others = Array.from({ length: threads - 1 }, (_, n) => {
+    const worker = renderThread(n);
+    return new Promise<void>((done, failed) => {
+      const stopped = (code: number) => failed(new Error(`render thread stopped (exit ${code})`));
+      const settle = () => {
+        worker.off('message', received).off('error', failed).off('exit', stopped).unref();
+      };
+      const received = (reply: RenderReply) => {
+        settle();
+        if ('error' in reply) return failed(new Error(reply.error));
+        for (const [i, page] of reply.pages) pages[i] = page;
+        done();
+      };
+      worker.ref();
+      worker.on('message', received).once('error', failed).once('exit', stopped);
+      worker.postMessage(job);
+    });
+  });
+  const ctx = { ...createRenderContext(project.config, project.templates, new Map(agencyNames), project.messages), pdf: options.pdf };
+  for (let i = Atomics.add(next, 0, 1); i < briefings.length; i = Atomics.add(next, 0, 1)) pages[i] = toPage(renderBriefing(briefings[i]!, ctx));
+  await Promise.all(others);
+  return { pages, threads };
 }
 
 /** One briefing by slug, rendered, or a problem naming the slugs there are. */

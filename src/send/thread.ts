@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import nodemailer from 'nodemailer';
 import { ProblemsError, type Problem } from '../problem.js';
 import type { Store } from '../store/index.js';
 import type { Outcome, Progress } from './loop.js';
 import type { RunSend } from './run.js';
-import { outboxTransport, smtpTransport, type PoolSettings, type Transport } from './transport.js';
+import { nodemailer, outboxTransport, smtpTransport, type PoolSettings, type Transport } from './transport.js';
 
 /** A transport as data, so that a sending thread can make its own. */
 export type TransportSpec =
@@ -16,7 +15,7 @@ export type TransportSpec =
 export function transportOf(spec: TransportSpec): Transport {
   if (spec.kind === 'smtp') return smtpTransport(spec.url, spec.settings);
   if (spec.kind === 'outbox') return outboxTransport(spec.dir);
-  const streamer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  const streamer = nodemailer().createTransport({ streamTransport: true, buffer: true });
   return {
     description: 'discard',
     concurrency: 5,
@@ -49,7 +48,7 @@ export type ThreadMessage =
  * starts (a running process's cannot), so the loop runs on one, and a campaign of 100,000 costs
  * what one of 5,000 does. Generous against what the loop keeps: see the fallback below.
  */
-export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
+export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 48 };
 
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../../lib/send/send-thread.js' : './send-thread.js', import.meta.url);
 

@@ -1,9 +1,15 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
 import { keepTreeOwnerOnly } from '../private-files.js';
 import { parseServerUrl, redactUrls } from '../secret-url.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+
+/**
+ * nodemailer, loaded by the first transport made: a send runs on its own thread (see thread.ts),
+ * and the main thread that waits for it need not carry a copy.
+ */
+export const nodemailer = (): typeof import('nodemailer') => createRequire(import.meta.url)('nodemailer');
 
 export interface Accepted {
   /** What the server said (e.g. "250 2.0.0 Ok: queued as …"). */
@@ -100,7 +106,7 @@ export function smtpTransport(smtpUrl: string, settings: PoolSettings): Transpor
   set('rateDelta', 1000);
   set('rateLimit', Math.max(1, Math.round(settings.rate_per_second)));
   if (settings.ehlo_name) set('name', settings.ehlo_name);
-  const transporter = nodemailer.createTransport(url.toString());
+  const transporter = nodemailer().createTransport(url.toString());
   return {
     description: `SMTP ${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}, ${settings.connections} connection(s), ${settings.rate_per_second}/s`,
     concurrency: settings.connections,
@@ -146,7 +152,7 @@ export function smtpTransport(smtpUrl: string, settings: PoolSettings): Transpor
  */
 export function outboxTransport(dir: string): Transport {
   keepTreeOwnerOnly(dirname(dir));
-  const streamer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const streamer = nodemailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     description: `outbox ${dir}/`,
     concurrency: 4,

@@ -102,11 +102,19 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     requeueFailed: db.prepare("UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = 0, updated_at = ? WHERE campaign_id = ? AND state = 'failed' AND permanent = 0"),
     suppressRow: db.prepare("UPDATE deliveries SET state = 'suppressed', updated_at = ? WHERE id = ?"),
     unsuppress: db.prepare('DELETE FROM suppressions WHERE email = ?'),
-    // Due rows in a stable order; claiming marks them 'sending' in the same transaction.
-    due: db.prepare<[number, number, number, number], Delivery>(
-      `SELECT * FROM deliveries WHERE campaign_id = ?
-         AND ((state = 'queued' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until < ?))
-       ORDER BY seq LIMIT ?`,
+    // Due rows in list order; claiming marks them 'sending' in the same transaction. Three
+    // index walks, each stopping at the limit: one OR across the states made SQLite walk the
+    // campaign from its first row on every claim, past every row already sent, which made a
+    // campaign's sending time grow with the square of its size. The leases' walk names its index,
+    // or SQLite takes the (campaign, seq) one for its order and walks the campaign again.
+    due: db.prepare<{ campaign: number; now: number; limit: number }, Delivery>(
+      `SELECT * FROM (
+         SELECT * FROM (SELECT * FROM deliveries WHERE campaign_id = $campaign AND state = 'queued' AND next_attempt_at = 0 ORDER BY seq LIMIT $limit)
+         UNION ALL
+         SELECT * FROM (SELECT * FROM deliveries WHERE campaign_id = $campaign AND state = 'queued' AND next_attempt_at BETWEEN 1 AND $now ORDER BY seq LIMIT $limit)
+         UNION ALL
+         SELECT * FROM (SELECT * FROM deliveries INDEXED BY deliveries_due WHERE campaign_id = $campaign AND state = 'sending' AND lease_until < $now ORDER BY seq LIMIT $limit)
+       ) ORDER BY seq LIMIT $limit`,
     ),
     claim: db.prepare("UPDATE deliveries SET state = 'sending', lease_until = ?, claimed_at = ?, updated_at = ?, owner = ? WHERE id = ?"),
     claimedSince: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE claimed_at > ?'),
@@ -218,7 +226,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     const claimed: Delivery[] = [];
     // Suppressed rows do not count against the room: keep taking until it is full or nothing is due.
     while (claimed.length < room) {
-      const rows = q.due.all(campaignId, now, now, room - claimed.length);
+      const rows = q.due.all({ campaign: campaignId, now, limit: room - claimed.length });
       if (rows.length === 0) break;
       for (const r of rows) {
         if (q.suppressed.get(r.email.toLowerCase())) {
