@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { loadLists } from '../lists/index.js';
 import type { Store } from '../store/index.js';
 import { openStoreOrFail } from './store.js';
-import { fail, report, table } from './output.js';
+import { table } from '../report/format.js';
+import { fail, report } from './output.js';
 
 /** Reading needs a database that exists; adding a suppression in a project may be its first write. */
 async function withStore<T>(run: (store: Store) => Promise<T>, existing = true): Promise<T> {

@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline/promises';
-export { table } from '../report/format.js';
 import { formatProblem, hasErrors, ProblemsError, type Problem } from '../problem.js';
 
 /** Prints problems one line each; returns whether any is an error. */
