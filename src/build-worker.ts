@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { Briefing } from './briefing/index.js';
 import type { Config, Messages } from './config/index.js';
-import { compileTemplates, createRenderContext, renderBriefing, toPage, type CompiledMjml, type Page } from './render/index.js';
+import { compileTemplates, createRenderContext, renderTaken, type CompiledMjml, type Page } from './render/index.js';
 
 /** What `build` hands a render thread: plain data only, and MJML already compiled (once per build). */
 export interface RenderJob {
@@ -25,9 +25,7 @@ async function render(job: RenderJob): Promise<RenderReply> {
   // Each job's own layouts: between two builds of a preview, the templates may have been edited.
   const templates = await compileTemplates(job.templatesDir, { colour: job.config.board.colour }, job.mjml);
   const ctx = { ...createRenderContext(job.config, templates, new Map(job.agencyNames), job.messages), pdf: job.pdf };
-  const pages: [number, Page][] = [];
-  for (let i = Atomics.add(job.next, 0, 1); i < job.briefings.length; i = Atomics.add(job.next, 0, 1)) pages.push([i, toPage(renderBriefing(job.briefings[i]!, ctx))]);
-  return { pages };
+  return { pages: renderTaken(job.briefings, job.next, ctx) };
 }
 
 // Only ever started by renderPages in build.ts, as a worker thread that takes one job at a time.

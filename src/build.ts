@@ -11,7 +11,7 @@ import { hasErrors, type Problem } from './problem.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RenderJob, RenderReply } from './build-worker.js';
-import { compileTemplates, createRenderContext, escapeHtml, renderArchive, renderBriefing, renderFeed, TemplateError, toPage, type Page, type Rendered, type Templates } from './render/index.js';
+import { compileTemplates, createRenderContext, escapeHtml, renderArchive, renderBriefing, renderFeed, renderTaken, TemplateError, toPage, type Page, type RenderContext, type Rendered, type Templates } from './render/index.js';
 
 export type { ProjectOptions } from './project.js';
 
@@ -37,8 +37,12 @@ export { loadProjectBriefings };
 
 /** `pdf`: the pages link to their briefing.pdf (the build makes them). */
 export function renderAll(project: Project, briefings: readonly Briefing[], options: { pdf?: boolean } = {}): Rendered[] {
-  const ctx = { ...createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])), project.messages), pdf: options.pdf };
+  const ctx = renderContext(project, options);
   return briefings.map((b) => renderBriefing(b, ctx));
+}
+
+function renderContext(project: Project, options: { pdf?: boolean }): RenderContext {
+  return { ...createRenderContext(project.config, project.templates, new Map(project.agencies.map((a) => [a.id, a.name])), project.messages), pdf: options.pdf };
 }
 
 /** Below this many briefings a render thread costs more to start than it saves. */
@@ -101,8 +105,7 @@ export async function renderPages(project: Project, briefings: readonly Briefing
       worker.postMessage(job);
     });
   });
-  const ctx = { ...createRenderContext(project.config, project.templates, new Map(agencyNames), project.messages), pdf: options.pdf };
-  for (let i = Atomics.add(next, 0, 1); i < briefings.length; i = Atomics.add(next, 0, 1)) pages[i] = toPage(renderBriefing(briefings[i]!, ctx));
+  for (const [i, page] of renderTaken(briefings, next, renderContext(project, options))) pages[i] = page;
   await Promise.all(others);
   return { pages, threads };
 }

@@ -61,6 +61,16 @@ export function toPage({ email: _email, emailFor: _emailFor, lessonsFor: _lesson
   return page;
 }
 
+/**
+ * Pages for the briefings whose index this thread takes from `next`, a counter every render
+ * thread of a build shares, until none is left: a slower thread simply renders fewer.
+ */
+export function renderTaken(briefings: readonly Briefing[], next: Int32Array, ctx: RenderContext): [number, Page][] {
+  const pages: [number, Page][] = [];
+  for (let i = Atomics.add(next, 0, 1); i < briefings.length; i = Atomics.add(next, 0, 1)) pages.push([i, toPage(renderBriefing(briefings[i]!, ctx))]);
+  return pages;
+}
+
 export interface RenderContext {
   config: Config;
   templates: Templates;
