@@ -1,12 +1,11 @@
 import { Resolver } from 'node:dns/promises';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { loadConfig, type Config } from '../config/index.js';
 import { loadLists } from '../lists/index.js';
 import { formatProblem } from '../problem.js';
 import { redactUrls } from '../secret-url.js';
-import { parseSmtpUrl } from '../send/transport.js';
+import { nodemailer, parseSmtpUrl } from '../send/transport.js';
 import { dkimRecord } from '../send/index.js';
 import { openStore } from '../store/index.js';
 import { readSecret, secretProblem } from '../tokens/index.js';
@@ -89,7 +88,7 @@ export async function doctorCommand(): Promise<void> {
       add(false, 'SMTP', (error as Error).message);
     }
     if (url) {
-      const transporter = nodemailer.createTransport(url.toString(), { connectionTimeout: 5000, greetingTimeout: 5000 } as object);
+      const transporter = nodemailer().createTransport(url.toString(), { connectionTimeout: 5000, greetingTimeout: 5000 } as object);
       try {
         await transporter.verify();
         add(true, 'SMTP', `${url.host} accepts connections`);

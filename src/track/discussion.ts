@@ -45,7 +45,7 @@ export function typedText(text: string, lines: boolean): string {
   return (lines ? plain : plain.replace(/[\n\t]/g, ' ')).trim();
 }
 
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** YYYY-MM-DD, or D/M/YYYY as a browser without a date picker lets people type it; undefined if no such day. */
 function parseDay(text: string): string | undefined {

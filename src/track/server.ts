@@ -8,7 +8,7 @@ import { setBounded } from '../bounded.js';
 import type { CampaignLink, Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { TokenIds, Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
-import { discussionForm, discussionFormLimits, fieldsOf, followUpForm, isEmpty, parseDiscussion, parseFollowUp } from './discussion.js';
+import { discussionForm, discussionFormLimits, fieldsOf, followUpForm, isEmpty, isoDay, parseDiscussion, parseFollowUp } from './discussion.js';
 import { thanks, unsubscribed, unsubscribeForm } from './pages.js';
 import { escapeHtml } from '../render/index.js';
 import { redactUrls } from '../secret-url.js';
@@ -243,7 +243,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     }
 
     const questions = await store.questions(first.id);
-    const earliest = new Date(first.created_at - 86_400_000).toISOString().slice(0, 10);
+    const earliest = isoDay(first.created_at - 86_400_000);
     if (!post) {
       const previous = reader && (await store.discussionOf(first.id, reader.id));
       return html(res, 200, discussionForm(config, t, { ...view, questions, values: fieldsOf(previous), now, earliest }));
@@ -379,7 +379,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       // the file served, however the path was spelt; the count never holds up or fails the page.
       const slug = relative(realRoot(options.webRoot), dirname(file)).split(sep).join('/');
       const verdict = classify({ kind: 'view', method, userAgent: String(req.headers['user-agent'] ?? ''), ip: clientIp(req), now: Date.now() });
-      writer.write({ type: 'page', view: { slug, day: new Date().toISOString().slice(0, 10), class: verdict.class } }).catch(() => undefined);
+      writer.write({ type: 'page', view: { slug, day: isoDay(Date.now()), class: verdict.class } }).catch(() => undefined);
     }
     if (file.endsWith('.html')) {
       res.setHeader('Content-Security-Policy', path === '/' || path === '/index.html' ? ARCHIVE_POLICY : PAGE_POLICY);
