@@ -5,6 +5,8 @@ import { compileTemplates, createRenderContext, renderTaken, type CompiledMjml, 
 
 /** What `build` hands a render thread: plain data only, and MJML already compiled (once per build). */
 export interface RenderJob {
+  /** Which build asked: a kept thread may be given a second build's job before it answers the first. */
+  id: number;
   templatesDir: string;
   config: Config;
   agencyNames: [string, string][];
@@ -19,19 +21,19 @@ export interface RenderJob {
 }
 
 /** The pages a render thread made, each with its briefing's index, or why it could not. */
-export type RenderReply = { pages: [number, Page][] } | { error: string };
+export type RenderReply = { id: number } & ({ pages: [number, Page][] } | { error: string });
 
 async function render(job: RenderJob): Promise<RenderReply> {
   // Each job's own layouts: between two builds of a preview, the templates may have been edited.
   const templates = await compileTemplates(job.templatesDir, { colour: job.config.board.colour }, job.mjml);
   const ctx = { ...createRenderContext(job.config, templates, new Map(job.agencyNames), job.messages), pdf: job.pdf };
-  return { pages: renderTaken(job.briefings, job.next, ctx) };
+  return { id: job.id, pages: renderTaken(job.briefings, job.next, ctx) };
 }
 
 // Only ever started by renderPages in build.ts, as a worker thread that takes one job at a time.
 parentPort?.on('message', (job: RenderJob) => {
   render(job).then(
     (reply) => parentPort!.postMessage(reply),
-    (error: unknown) => parentPort!.postMessage({ error: (error as Error).message } satisfies RenderReply),
+    (error: unknown) => parentPort!.postMessage({ id: job.id, error: (error as Error).message } satisfies RenderReply),
   );
 });

@@ -57,21 +57,31 @@ const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../lib/build-worke
  * next one in the same process (preview rebuilds on every save): a new thread spends its first
  * few hundred briefings loading modules and warming up, which is most of what it would render.
  */
-const renderThreads: (Worker | undefined)[] = [];
+const renderThreads: ({ worker: Worker; jobs: number } | undefined)[] = [];
+let renderJobs = 0;
 
-function renderThread(n: number): Worker {
-  if (!renderThreads[n]) {
+/** The nth render thread, holding the process open while it has a job; the caller calls `release` once answered. */
+function renderThread(n: number): { worker: Worker; release: () => void } {
+  let thread = renderThreads[n];
+  if (!thread) {
     const worker = new Worker(workerFile);
-    worker.unref();
+    const started = (thread = { worker, jobs: 0 });
     // A thread that died is replaced by the next build.
     const drop = () => {
-      if (renderThreads[n] === worker) renderThreads[n] = undefined;
+      if (renderThreads[n] === started) renderThreads[n] = undefined;
     };
     worker.once('error', drop);
     worker.once('exit', drop);
-    renderThreads[n] = worker;
+    renderThreads[n] = thread;
   }
-  return renderThreads[n]!;
+  const taken = thread;
+  if (taken.jobs++ === 0) taken.worker.ref();
+  return {
+    worker: taken.worker,
+    release: () => {
+      if (--taken.jobs === 0) taken.worker.unref();
+    },
+  };
 }
 
 /**
@@ -86,21 +96,22 @@ export async function renderPages(project: Project, briefings: readonly Briefing
   const next = new Int32Array(new SharedArrayBuffer(4));
   const pages: Page[] = new Array(briefings.length);
   const agencyNames = project.agencies.map((a): [string, string] => [a.id, a.name]);
-  const job: RenderJob = { templatesDir: join(project.root, 'templates'), config: project.config, agencyNames, messages: project.messages, mjml: project.templates.mjml, pdf: Boolean(options.pdf), briefings: [...briefings], next };
+  const job: RenderJob = { id: ++renderJobs, templatesDir: join(project.root, 'templates'), config: project.config, agencyNames, messages: project.messages, mjml: project.templates.mjml, pdf: Boolean(options.pdf), briefings: [...briefings], next };
   const others = Array.from({ length: threads - 1 }, (_, n) => {
-    const worker = renderThread(n);
+    const { worker, release } = renderThread(n);
     return new Promise<void>((done, failed) => {
       const stopped = (code: number) => failed(new Error(`render thread stopped (exit ${code})`));
       const settle = () => {
-        worker.off('message', received).off('error', failed).off('exit', stopped).unref();
+        worker.off('message', received).off('error', failed).off('exit', stopped);
+        release();
       };
       const received = (reply: RenderReply) => {
+        if (reply.id !== job.id) return;
         settle();
         if ('error' in reply) return failed(new Error(reply.error));
         for (const [i, page] of reply.pages) pages[i] = page;
         done();
       };
-      worker.ref();
       worker.on('message', received).once('error', failed).once('exit', stopped);
       worker.postMessage(job);
     });

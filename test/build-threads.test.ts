@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { generateProject } from '../bench/generate.js';
-import { build, loadProjectBriefings, openProject, renderAll } from '../src/build.js';
+import { build, loadProjectBriefings, openProject, renderAll, renderPages } from '../src/build.js';
 
 const dir = generateProject(60);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,4 +40,27 @@ it('a second build in the same process renders on the threads kept from the firs
   } finally {
     writeFileSync(web, before);
   }
+});
+
+it('two builds at once in one process each get their own pages from the shared render threads', async () => {
+  const { project } = await openProject({ root: dir });
+  const { briefings } = loadProjectBriefings(project!);
+  const reversed = [...briefings].reverse();
+  // A preview that rebuilds while a build runs: each reply of a kept thread must reach the build that asked.
+  const [a, b] = await Promise.all([renderPages(project!, briefings), renderPages(project!, reversed)]);
+  expect(a.pages.map((p) => p.briefing.slug)).toEqual(briefings.map((x) => x.slug));
+  expect(b.pages.map((p) => p.briefing.slug)).toEqual(reversed.map((x) => x.slug));
+});
+
+it('a process whose only work is two builds at once stays up until both are rendered', () => {
+  // The kept threads are unref'd when idle: one build's answer must not let the process end under the other.
+  const script = `const { openProject, loadProjectBriefings, renderPages } = await import(${JSON.stringify(new URL('../lib/build.js', import.meta.url).href)});
+const { project } = await openProject({ root: ${JSON.stringify(dir)} });
+const { briefings } = loadProjectBriefings(project);
+const [a, b] = await Promise.all([renderPages(project, briefings), renderPages(project, briefings.slice(0, 50))]);
+console.log(JSON.stringify([a.pages.filter(Boolean).length, b.pages.filter(Boolean).length, a.threads]));`;
+  const file = join(dir, 'two-builds.mjs');
+  writeFileSync(file, script);
+  const out = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+  expect(JSON.parse(out)).toEqual([60, 50, Math.min(2, availableParallelism())]);
 });
