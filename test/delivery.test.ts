@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
@@ -68,6 +69,33 @@ it('the message: the pixel inside a cell, the preheader hidden without a text co
   expect(html).toContain('<meta name="color-scheme" content="light dark" />');
   expect(html).toMatch(/@media \(prefers-color-scheme: dark\)/);
   expect(html).toMatch(/class="banner"/);
+});
+
+it("quoted-printable or base64 is chosen once per content, and the bytes that go out are those nodemailer's own choice per message gives", async () => {
+  const { config, compose } = await composer();
+  const reader = { id: 41, seq: 1, email: 'reader@agency.example', name: 'Zoë Ångström 王', agencies: 'police' };
+  const english = compose(reader);
+  expect(english.textEncoding).toBe('quoted-printable');
+  // A board writing in Arabic: its letters are 8-bit, and base64 is the shorter encoding.
+  const words = 'الدروس المستفادة من المراجعة ';
+  const content = (html: string) => ({ agencies: '*', subject: 'إحاطة خمس دقائق', html: { parts: [html], names: [] }, text: { parts: [words.repeat(40)], names: [] }, web_url: 'https://briefings.example.org/p/', tracked: false });
+  const make = (html: string) => createComposer({ sender: senderOf(config), content: [content(html)], links: [], campaign: 7, slug: 'p', tokens, installId: 'test' })(reader);
+  const arabic = make(`<p>${words.repeat(40)}</p>`);
+  expect(arabic.textEncoding).toBe('base64');
+  // An Arabic text in a long English layout: nodemailer would choose per part, so it still does.
+  expect(make(`<table style="width:100%">${'<tr><td style="padding:0 16px">'.repeat(200)}<p>${words}</p></table>`).textEncoding).toBeUndefined();
+
+  const stream = createRequire(import.meta.url)('nodemailer').createTransport({ streamTransport: true, buffer: true });
+  const out = async (m: object) => (await stream.sendMail({ ...m, date: new Date(0), baseBoundary: 'fixed' })).message as Buffer;
+  // The parts go out byte for byte as before; a header's name or subject may be encoded either way, and reads the same.
+  const body = (raw: Buffer) => raw.toString().slice(raw.indexOf('\r\n\r\n'));
+  for (const { textEncoding, seq: _seq, dkim: _dkim, ...message } of [english, arabic]) {
+    const [chosen, auto] = [await out({ ...message, textEncoding }), await out(message)];
+    expect(body(chosen)).toBe(body(auto));
+    expect(chosen.toString()).toContain(`Content-Transfer-Encoding: ${textEncoding}`);
+    const [a, b] = [await simpleParser(chosen), await simpleParser(auto)];
+    expect([a.subject, a.to, a.text!.trim()]).toEqual([b.subject, b.to, String(message.text).trim()]);
+  }
 });
 
 it('a missing or broken key file is an error at its place in briefcast.yml; none at all warns that mail goes unsigned', () => {
