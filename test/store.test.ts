@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { openSqliteStore } from '../src/store/index.js';
 import { adapters, available as reachable, freshStores } from './stores.js';
 import { repo } from './helpers.js';
 
@@ -189,3 +193,28 @@ for (const [name, open] of adapters) {
     });
   });
 }
+
+describe('tracking writes on SQLite', () => {
+  it("are checkpointed by a thread of their own, not in the tracker's commits", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'briefcast-checkpoint-')), 'test.db');
+    const store = await openSqliteStore(path);
+    try {
+      const c = await store.createCampaign({ slug: 's', title: 'T', content_hash: 'h', agencies: 'all', recipients: people(1) });
+      const event = (i: number) => ({ type: 'event', event: { campaign_id: c.id, delivery_id: i, agencies: 'police', kind: 'open', class: 'human', user_agent: `Mozilla/5.0 reader ${i}`, at: Date.now() } }) as const;
+      const wal = () => statSync(`${path}-wal`).size;
+      const database = statSync(path).size;
+      // More than the 1,000 pages at which SQLite would checkpoint in the commit.
+      await store.writeTracking(Array.from({ length: 40_000 }, (_, i) => event(i)));
+      const big = wal();
+      expect(big).toBeGreaterThan(1000 * 4096);
+      // Checkpointed in that commit, the WAL would start again at its beginning with this one, and not grow.
+      await store.writeTracking([event(0)]);
+      expect(wal()).toBeGreaterThan(big);
+      // Meanwhile the thread copies the pages into the database file.
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(database + 1000 * 4096), { timeout: 20_000, interval: 100 });
+      expect(await store.trackingRows()).toBe(40_001);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
