@@ -168,10 +168,15 @@ export async function openPostgresStore(url: string): Promise<Store> {
         // Suppressed rows do not count against the room: keep taking until it is full or nothing is due.
         while (claimed.length < room) {
           // SKIP LOCKED: each sender takes rows no other sender is taking, without waiting for it.
+          // Three walks of deliveries_due that each stop at the limit (fresh rows, due retries, lapsed
+          // leases), merged by seq: as one OR, PostgreSQL gathered and sorted every due row of the
+          // campaign on every claim (8 ms of 0.75 halfway through 20,000). Locking cannot go under
+          // a UNION, so each walk locks in its own CTE; rows locked and not taken are free at commit.
           const due = await client.query<Delivery>(
-            `SELECT * FROM deliveries
-             WHERE campaign_id = $1 AND ((state = 'queued' AND next_attempt_at <= $2) OR (state = 'sending' AND lease_until < $2))
-             ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
+            `WITH fresh AS (SELECT * FROM deliveries WHERE campaign_id = $1 AND state = 'queued' AND next_attempt_at = 0 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED),
+                  retries AS (SELECT * FROM deliveries WHERE campaign_id = $1 AND state = 'queued' AND next_attempt_at BETWEEN 1 AND $2 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED),
+                  lapsed AS (SELECT * FROM deliveries WHERE campaign_id = $1 AND state = 'sending' AND lease_until < $2 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+             SELECT * FROM fresh UNION ALL SELECT * FROM retries UNION ALL SELECT * FROM lapsed ORDER BY seq LIMIT $3`,
             [campaignId, now, room - claimed.length],
           );
           if (!due.rows.length) break;
