@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PLACEHOLDER } from './lint.js';
 import { normaliseAgency as normalise, plainWords } from '../words.js';
 import { frontmatterSchema, reviewTypes, type audiences } from './schema.js';
+import { isoDay } from '../days.js';
 
 /** What `new` needs to know of a kind of review (from the messages file). */
 export interface ScaffoldKind {
@@ -32,7 +33,7 @@ const quote = (s: string) => JSON.stringify(s);
  */
 export function scaffoldBriefing(title: string, agencies: readonly { id: string; name: string }[], today: Date, kinds: readonly ScaffoldKind[] = []): string {
   const month = today.toISOString().slice(0, 7);
-  const sendBy = new Date(today.getTime() + 90 * 86_400_000).toISOString().slice(0, 10);
+  const sendBy = isoDay(today.getTime() + 90 * 86_400_000);
   const review = /–\s*(.+)$|-\s+(.+)$/.exec(title);
   const P = PLACEHOLDER;
   const kind = kindInTitle(title, kinds);

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { audiences, MAX_BRIEFING_QUESTIONS, MAX_QUESTION } from '../config/schema.js';
 import { isSafeLink, safeLinkMessage } from '../safe-url.js';
+import { isoDay } from '../days.js';
 
+/** Who a briefing is for: the standard wording differs (an adults' briefing never speaks of "children and families"). */
 export { audiences };
 
 /** The kinds of review briefcast knows (messages/en-GB.yml says what each is); any other words are allowed too. */
@@ -17,13 +19,9 @@ export const reviewTypes = [
   'Thematic Review',
 ] as const;
 
-/** Who a briefing is for: the standard wording differs (an adults' briefing never speaks of "children and families"). */
-
-/** YAML 1.1 tools turn `2016-03-01` into a date; the board means the day, not a time zone. */
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-
 const dayOrMonth = /^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/;
 
+/** YAML 1.1 tools turn `2016-03-01` into a date; the board means the day, not a time zone. */
 const reviewDate = z.preprocess(
   (v) => (v instanceof Date ? isoDay(v) : typeof v === 'number' ? String(v) : v),
   z

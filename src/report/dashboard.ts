@@ -6,6 +6,7 @@ import type { Store } from '../store/index.js';
 import { campaignReport, type AgencyFigures, type Report } from './figures.js';
 import { actionStatus, agencyGroups, campaignLine, chaseCsv, readerLabel, twoListsNote } from './format.js';
 import { periodReport, type PeriodReport } from './period.js';
+import { isoDay } from '../days.js';
 
 /** Escaped, and cleaned of control characters no page should hold (a name pasted from a terminal). */
 const e = (text: string) => escapeHtml(printable(text));
@@ -203,7 +204,7 @@ function summary(report: Report): string {
 /** One campaign: the dashboard's page, and (print) the board paper printed from it. */
 export function campaignPage(config: Config, report: Report, days: number, options: PageOptions = {}): string {
   const c = report.campaign;
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const today = options.today ?? isoDay(Date.now());
   const others = report.other_campaigns.length ? `<p class="note">This briefing was also sent as campaign ${report.other_campaigns.map((o) => `${o.id} (${e(o.created.slice(0, 10))})`).join(', ')}.</p>` : '';
   const links = report.links.length
     ? scrolling('links', 'Clicks per lesson and link (machines apart; people counts each reader once)', ['Link', 'Lesson', 'People', 'Clicks', 'Machine'], report.links.map((l) => `<tr><td>${e(l.text || l.url)}</td><td>${l.lesson ?? ''}</td><td>${l.people ?? ''}</td><td>${l.clicks}</td><td>${l.machine}</td></tr>`).join(''))
@@ -245,7 +246,7 @@ function periodForm(from = '', to = ''): string {
 /** Every briefing sent in a period, for the board's yearly report: the page, and the paper printed from it. */
 export function periodPage(config: Config, report: PeriodReport, options: PageOptions = {}): string {
   const t = report.total;
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const today = options.today ?? isoDay(Date.now());
   const agencies = scrolling(
     'period-agencies',
     'Per agency',
@@ -280,7 +281,7 @@ const day = /^\d{4}-\d{2}-\d{2}$/;
 /** A day that is in the calendar: not 2026-02-30 (which Date rolls over) nor 2026-13-01 (which it refuses). */
 export function realDay(text: string): boolean {
   const at = Date.parse(`${text}T00:00:00Z`);
-  return day.test(text) && !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === text;
+  return day.test(text) && !Number.isNaN(at) && isoDay(at) === text;
 }
 
 /** The dashboard's routes, handed to the tracking server by the command line. */
@@ -302,7 +303,7 @@ export function createDashboard(store: Store, config: Config, agencyNames: Reado
       const rows: string[] = [];
       for (const c of (await store.campaigns()).filter((c) => c.kind === 'briefing').reverse()) {
         const r = await campaignReport(store, c, { tracking: config.tracking, agencyNames });
-        rows.push(`<tr><td><a href="/dashboard/${c.id}">${e(c.title)}</a></td><td>${c.id}</td><td>${e(new Date(c.created_at).toISOString().slice(0, 10))}</td><td>${r.total.delivered}</td><td>${r.total.acknowledged}</td><td>${r.total.acknowledged_pct}%</td></tr>`);
+        rows.push(`<tr><td><a href="/dashboard/${c.id}">${e(c.title)}</a></td><td>${c.id}</td><td>${e(isoDay(c.created_at))}</td><td>${r.total.delivered}</td><td>${r.total.acknowledged}</td><td>${r.total.acknowledged_pct}%</td></tr>`);
       }
       // The board's year runs April to March: offer the one under way.
       const now = new Date();

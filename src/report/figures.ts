@@ -1,4 +1,5 @@
 import type { Campaign, Discussion, Store } from '../store/index.js';
+import { isoDay } from '../days.js';
 
 export interface Person {
   email: string;
@@ -279,8 +280,6 @@ export async function campaignReport(store: Store, campaign: Campaign, options: 
 
 /** Agencies in the order a reader looks for them: "Area 2" before "Area 10". */
 export const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, 'en', { numeric: true });
-
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** An agreed action as the board reads it: overdue once its day has passed and it is not done. */
 export function actionRecord(a: Discussion['actions'][number], today: string): ActionRecord {

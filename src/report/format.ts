@@ -3,6 +3,7 @@ import wrapAnsi from 'wrap-ansi';
 import { printable } from '../problem.js';
 import type { ActionRecord, AgencyFigures, DiscussionRecord, Report } from './figures.js';
 import type { AgencyInPeriod, BriefingInPeriod, PeriodReport } from './period.js';
+import { isoDay } from '../days.js';
 
 /**
  * The per-agency figures, in the groups every form of the report shows them in. `head` is the
@@ -131,7 +132,7 @@ export function chaseCsv(report: Report): string {
   const people = report.chase?.people ?? [];
   return csv([
     ['name', 'email', 'agencies', 'sent', 'opened', 'read web page'],
-    ...people.map((p) => [p.name, p.email, p.agencies.join(' '), p.sent_at ? new Date(p.sent_at).toISOString().slice(0, 10) : '', p.opened ? 'yes' : 'no', p.viewed ? 'yes' : 'no']),
+    ...people.map((p) => [p.name, p.email, p.agencies.join(' '), p.sent_at ? isoDay(p.sent_at) : '', p.opened ? 'yes' : 'no', p.viewed ? 'yes' : 'no']),
   ]);
 }
 

@@ -7,6 +7,7 @@ import { createComposer, senderOf } from './compose.js';
 import type { Outcome } from './loop.js';
 import { isLate, parseAfter, planCampaign, plannedContent, plannedContents, planFollowUp, planReminder, type FollowUpPlan, type ReminderPlan, type Source } from './plan.js';
 import type { Transport } from './transport.js';
+import { isoDay } from '../days.js';
 
 /** What the user asked `send` to do. */
 export interface SendIntent {
@@ -50,7 +51,6 @@ export interface Prepared {
 
 type Prepare = { prepared?: Prepared; problems: Problem[] };
 const problem = (code: string, message: string): Prepare => ({ problems: [{ code, severity: 'error', message }] });
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 async function* pending(store: Store, campaignId: number, states: readonly string[], failedToo = false): AsyncIterable<Planned> {
   for await (const d of store.deliveries(campaignId)) {
@@ -197,7 +197,7 @@ async function prepareChild<New extends { kind: 'new'; parent: Campaign; recipie
   const src = await source();
   const { rendered } = src;
   const { parent, recipients } = plan;
-  const sentOn = src.dateLabel(day(parent.created_at)) ?? day(parent.created_at);
+  const sentOn = src.dateLabel(isoDay(parent.created_at)) ?? isoDay(parent.created_at);
   const content = [plannedContent(src, { tracked: true, ...(kind === 'reminder' ? { reminderOf: sentOn } : { followUpOf: sentOn }) })];
   return {
     prepared: {

@@ -3,6 +3,7 @@ import { resolveRecipients } from '../lists/index.js';
 import type { Problem } from '../problem.js';
 import type { Rendered } from '../render/index.js';
 import type { Campaign, CampaignContent, Counts, Store } from '../store/index.js';
+import { isoDay } from '../days.js';
 
 /** What only a process that renders has: the briefing as rendered, and the lists. */
 export interface Source {
@@ -106,7 +107,7 @@ export async function planCampaign(store: Store, rendered: Rendered, lists: read
     return { plan: { kind: 'resume', campaign: unfinished, counts: await store.counts(unfinished.id) }, problems: [] };
   }
   if (lastDone && !request.again) {
-    const when = new Date(lastDone.updated_at).toISOString().slice(0, 10);
+    const when = isoDay(lastDone.updated_at);
     const what = lastDone.content_hash === rendered.hash ? 'this briefing' : 'an earlier version of this briefing';
     const retry = lastDoneCounts!.failed ? `; ${lastDoneCounts!.failed} failed: --retry-failed tries them again` : '';
     return problem('EALREADYSENT', `campaign ${lastDone.id} already sent ${what} on ${when}; use --again to send it again${retry}`);

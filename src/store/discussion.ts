@@ -1,4 +1,5 @@
 import type { Discussion, NewDiscussion, StoredAction } from './types.js';
+import { isoDay } from '../days.js';
 
 /** A discussion row as both databases return it: answers and actions as JSON text. */
 export type DiscussionRow = Omit<Discussion, 'answers' | 'actions'> & { answers: string; actions: string };
@@ -30,7 +31,7 @@ export function mergeDiscussion(previous: Discussion | undefined, next: NewDiscu
     campaign_id: next.campaign_id,
     delivery_id: next.delivery_id ?? null,
     agencies: next.agencies,
-    discussed_on: next.discussed_on ?? previous?.discussed_on ?? new Date(next.at).toISOString().slice(0, 10),
+    discussed_on: next.discussed_on ?? previous?.discussed_on ?? isoDay(next.at),
     people: next.people === undefined ? (previous?.people ?? null) : next.people,
     answers: JSON.stringify(byN([...(previous?.answers ?? []), ...(next.answers ?? [])]).filter((a) => a.answer)),
     actions: JSON.stringify(actions),

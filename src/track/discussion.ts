@@ -3,6 +3,7 @@ import { escapeHtml as e } from '../render/index.js';
 import type { Discussion, NewDiscussion, StoredAction } from '../store/index.js';
 import { HttpError, type FormLimits } from './form.js';
 import { page } from './pages.js';
+import { isoDay } from '../days.js';
 
 /** More than a team; a typo, not a meeting. */
 export const MAX_PEOPLE = 500;
@@ -44,8 +45,6 @@ export function typedText(text: string, lines: boolean): string {
   const plain = text.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '');
   return (lines ? plain : plain.replace(/[\n\t]/g, ' ')).trim();
 }
-
-export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** YYYY-MM-DD, or D/M/YYYY as a browser without a date picker lets people type it; undefined if no such day. */
 function parseDay(text: string): string | undefined {

@@ -8,7 +8,7 @@ import { setBounded } from '../bounded.js';
 import type { CampaignLink, Delivery, EventKind, Store, TrackWrite } from '../store/index.js';
 import type { TokenIds, Tokens } from '../tokens/index.js';
 import { ALL_LINKS_WINDOW_MS, classify, ipPrefix, type Verdict } from './classify.js';
-import { discussionForm, discussionFormLimits, fieldsOf, followUpForm, isEmpty, isoDay, parseDiscussion, parseFollowUp } from './discussion.js';
+import { discussionForm, discussionFormLimits, fieldsOf, followUpForm, isEmpty, parseDiscussion, parseFollowUp } from './discussion.js';
 import { thanks, unsubscribed, unsubscribeForm } from './pages.js';
 import { escapeHtml } from '../render/index.js';
 import { redactUrls } from '../secret-url.js';
@@ -16,6 +16,7 @@ import { HttpError, readForm } from './form.js';
 import { createDashboardGate } from './session.js';
 import { realRoot, resolveStatic, sendStatic } from './static.js';
 import { EventWriter } from './writer.js';
+import { isoDay } from '../days.js';
 
 /** A 1×1 transparent GIF. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');

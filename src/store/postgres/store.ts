@@ -4,6 +4,7 @@ import pg from 'pg';
 import { StoreError, type Store } from '../store.js';
 import { fromRow, mergeDiscussion, type DiscussionRow } from '../discussion.js';
 import type { BounceKind, Acknowledgement, Discussion, NewDiscussion, Campaign, CampaignContent, CampaignLink, Counts, Delivery, Engagement, EventCount, Suppression, TrackWrite } from '../types.js';
+import { isoDay } from '../../days.js';
 
 const migrationsDir = import.meta.dirname;
 
@@ -347,7 +348,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     async purge(before) {
       return tx(pool, async (client) => {
         const a = await client.query('DELETE FROM events WHERE at < $1', [before]);
-        const b = await client.query('DELETE FROM page_views WHERE day < $1', [new Date(before).toISOString().slice(0, 10)]);
+        const b = await client.query('DELETE FROM page_views WHERE day < $1', [isoDay(before)]);
         return (a.rowCount ?? 0) + (b.rowCount ?? 0);
       });
     },

@@ -7,6 +7,7 @@ import { keepOwnerOnly } from '../../private-files.js';
 import { StoreError, type Store } from '../store.js';
 import { BUSY_MS as SHORT_BUSY_MS, retryWhileBusy, trackingConnection } from './tracking.js';
 import type { BounceKind, Acknowledgement, ClaimOptions, Campaign, CampaignLink, CampaignState, Counts, Delivery, Engagement, EventCount, NewCampaign, Suppression } from '../types.js';
+import { isoDay } from '../../days.js';
 
 const migrationsDir = import.meta.dirname;
 /** How long a statement waits for another process's lock; the thread is blocked meanwhile. */
@@ -409,7 +410,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       return out;
     },
     async purge(before) {
-      const day = new Date(before).toISOString().slice(0, 10);
+      const day = isoDay(before);
       return db.transaction(() => q.purgeEvents.run(before).changes + q.purgeViews.run(day).changes)();
     },
     async trackingRows() {
