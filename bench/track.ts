@@ -50,7 +50,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * round, and each ratio is the median of the rounds' own ratios, so a burst of someone else's work
  * lands on both sides of a ratio rather than on one.
  */
-export async function benchTrack(amount = 40_000, rounds = 3, readers = 12_000) {
+export async function benchTrack(amount = 40_000, rounds = 5, readers = 14_000) {
   const dir = mkdtempSync(join(tmpdir(), 'briefcast-track-bench-'));
   const db = join(dir, 'track.db');
   const store = await openSqliteStore(db);
