@@ -50,12 +50,7 @@ export async function retryWhileBusy<T>(run: () => T): Promise<T> {
   }
 }
 
-/** What the checkpoint thread reports after each checkpoint: the WAL's length in frames (pages). */
-export interface CheckpointReport {
-  log: number;
-}
-
-/** About 40 MB of WAL: past it, the tracking connection checkpoints in its commits again. */
+/** About 40 MB of WAL: past it, the tracking connection checkpoints in its own commits. */
 const WAL_LIMIT_FRAMES = 10_000;
 const CHECKPOINT_EVERY_MS = 500;
 const checkpointThread = new URL(import.meta.url.endsWith('.ts') ? '../../../lib/store/sqlite/checkpoint-thread.js' : './checkpoint-thread.js', import.meta.url);
@@ -64,20 +59,17 @@ const checkpointThread = new URL(import.meta.url.endsWith('.ts') ? '../../../lib
  * SQLite checkpoints the WAL in the commit that takes it past 1,000 pages, on the committing
  * connection: on the tracker that held every request up for several ms each time. Under the
  * bench's load, 0.9 s of 4.3 s spent in SQLite was in commits over 5 ms; with the thread, 0.25 s
- * of 3.8 s. A thread of its own checkpoints instead, beside the commits. Such a
- * checkpoint seldom catches the last frame while commits keep coming, and SQLite starts the WAL
- * afresh only after one that did: if the WAL outgrows WAL_LIMIT_FRAMES, the connection
- * checkpoints in its commits again until the WAL is short, and for good if the thread dies.
- * Returns what stops the thread.
+ * of 3.8 s. A thread of its own checkpoints instead, beside the commits. Such a checkpoint seldom
+ * catches the last frame while commits keep coming, and SQLite starts the WAL afresh only after
+ * one that did: past WAL_LIMIT_FRAMES (or if the thread dies) the connection checkpoints in its
+ * commits again, which finishes what the thread began. Returns what stops the thread.
  */
 function checkpointBeside(path: string, db: Database.Database): () => void {
-  const inCommits = (yes: boolean) => db.open && db.pragma(`wal_autocheckpoint = ${yes ? 1000 : 0}`);
-  inCommits(false);
+  db.pragma(`wal_autocheckpoint = ${WAL_LIMIT_FRAMES}`);
   const thread = new Worker(checkpointThread, { workerData: { path, everyMs: CHECKPOINT_EVERY_MS } });
   thread.unref();
-  thread.on('message', (r: CheckpointReport) => inCommits(r.log > WAL_LIMIT_FRAMES));
-  // Nothing is lost without the thread, only the requests' time: the commits checkpoint as SQLite's default does.
-  thread.on('error', () => inCommits(true));
+  // Nothing is lost without the thread, only the requests' time.
+  thread.on('error', () => undefined);
   return () => thread.postMessage('stop');
 }
 
