@@ -52,7 +52,8 @@ export async function retryWhileBusy<T>(run: () => T): Promise<T> {
 
 /** About 40 MB of WAL: past it, the tracking connection checkpoints in its own commits. */
 const WAL_LIMIT_FRAMES = 10_000;
-const CHECKPOINT_EVERY_MS = 500;
+/** How often the thread checkpoints while the WAL grows, and while it does not. */
+const CHECKPOINT_MS = { busyMs: 100, idleMs: 1000 };
 const checkpointThread = new URL(import.meta.url.endsWith('.ts') ? '../../../lib/store/sqlite/checkpoint-thread.js' : './checkpoint-thread.js', import.meta.url);
 
 /**
@@ -61,15 +62,16 @@ const checkpointThread = new URL(import.meta.url.endsWith('.ts') ? '../../../lib
  * bench's load, 0.9 s of 4.3 s spent in SQLite was in commits over 5 ms; with the thread, 0.25 s
  * of 3.8 s. A thread of its own checkpoints instead, beside the commits. Such a checkpoint seldom
  * catches the last frame while commits keep coming, and SQLite starts the WAL afresh only after
- * one that did: past WAL_LIMIT_FRAMES (or if the thread dies) the connection checkpoints in its
- * commits again, which finishes what the thread began. Returns what stops the thread.
+ * one that did: past WAL_LIMIT_FRAMES the connection checkpoints in its commits again, which
+ * finishes what the thread began, and if the thread dies, at SQLite's 1,000 pages. Returns what
+ * stops the thread.
  */
 function checkpointBeside(path: string, db: Database.Database): () => void {
   db.pragma(`wal_autocheckpoint = ${WAL_LIMIT_FRAMES}`);
-  const thread = new Worker(checkpointThread, { workerData: { path, everyMs: CHECKPOINT_EVERY_MS } });
+  const thread = new Worker(checkpointThread, { workerData: { path, ...CHECKPOINT_MS } });
   thread.unref();
-  // Nothing is lost without the thread, only the requests' time.
-  thread.on('error', () => undefined);
+  // Nothing is lost without the thread, only the requests' time: SQLite's own checkpoints, as before it.
+  thread.on('error', () => db.open && db.pragma('wal_autocheckpoint = 1000'));
   return () => thread.postMessage('stop');
 }
 
