@@ -86,10 +86,10 @@ const encodingOf = (t: Tally): TextEncoding => (t.other < t.letters ? 'quoted-pr
 /** A header value nodemailer may write as an encoded word (8-bit, a control, a quote or "=?"): then in the encoding chosen for it alone. */
 const mayBeEncoded = (value: string) => /[^\x20-\x7e]|"|=\?/.test(value);
 
-/** The encoding of a slotted part once filled: a tally adds up over the pieces joined. */
-function filledEncoding(part: SlottedText, template: Tally, values: Readonly<Record<string, string>>, escape: (s: string) => string = (s) => s): TextEncoding {
+/** The encoding of a slotted part once filled with `values` (escaped as the part needs them): a tally adds up over the pieces joined. */
+function filledEncoding(part: SlottedText, template: Tally, values: Readonly<Record<string, string>>): TextEncoding {
   const sum = { ...template };
-  for (const name of part.names) tally(escape(values[name] ?? ''), sum);
+  for (const name of part.names) tally(values[name] ?? '', sum);
   return encodingOf(sum);
 }
 
@@ -104,8 +104,8 @@ type Counted = CampaignContent & { tallies: { html: Tally; text: Tally; headers:
  * same choice, it is given to nodemailer (whose headers then follow it); otherwise nodemailer
  * chooses for each, as before. Either way the same bytes go out.
  */
-function textEncodingFor(counted: Counted, to: Addressee, values: Readonly<Record<string, string>>): TextEncoding | undefined {
-  const choices = [filledEncoding(counted.html, counted.tallies.html, values, escapeHtml), filledEncoding(counted.text, counted.tallies.text, values), ...counted.tallies.headers];
+function textEncodingFor(counted: Counted, to: Addressee, values: { html: Readonly<Record<string, string>>; text: Readonly<Record<string, string>> }): TextEncoding | undefined {
+  const choices = [filledEncoding(counted.html, counted.tallies.html, values.html), filledEncoding(counted.text, counted.tallies.text, values.text), ...counted.tallies.headers];
   if (mayBeEncoded(to.name)) choices.push(encodingOf(tally(to.name)));
   return choices.every((c) => c === choices[0]) ? choices[0] : undefined;
 }
@@ -143,6 +143,8 @@ export function createComposer({ sender, content, links, campaign, slug, tokens,
           name: to.name,
         }
       : { ...plainLinks, web: c.web_url, unsubscribe, name: to.name };
+    // Escaped once, for both the email and the count of what it holds.
+    const htmlValues = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, escapeHtml(value)]));
     // Unique per message ever sent (receivers de-duplicate by it), yet the same for a row sent
     // again after a crash, so that the copy is recognisable as the same message.
     const id = campaign === undefined ? `proof.${randomBytes(9).toString('hex')}` : `${campaign}.${to.id}`;
@@ -152,9 +154,9 @@ export function createComposer({ sender, content, links, campaign, slug, tokens,
       to: { name: to.name, address: to.email },
       replyTo: sender.replyTo,
       subject: c.subject,
-      html: fill(c.html, values, escapeHtml),
+      html: fill(c.html, htmlValues),
       text: fill(c.text, values),
-      textEncoding: textEncodingFor(c, to, values),
+      textEncoding: textEncodingFor(c, to, { html: htmlValues, text: values }),
       messageId: `<${installId}.${id}@${sender.domain}>`,
       list: { id: { url: sender.listId, comment: sender.listName } },
       // VERP: a bounce comes back to an address that names its delivery, whatever the report says.

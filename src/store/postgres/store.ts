@@ -171,8 +171,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
           // SKIP LOCKED: each sender takes rows no other sender is taking, without waiting for it.
           // Three walks of deliveries_due that each stop at the limit (fresh rows, due retries, lapsed
           // leases), merged by seq: as one OR, PostgreSQL gathered and sorted every due row of the
-          // campaign on every claim (8 ms of 0.75 halfway through 20,000). Locking cannot go under
-          // a UNION, so each walk locks in its own CTE; rows locked and not taken are free at commit.
+          // campaign on every claim (8.3 ms a claim halfway through 20,000; now 0.75 ms). Locking
+          // cannot go under a UNION, so each walk locks in its own CTE; rows locked and not taken
+          // are free at commit.
           const due = await client.query<Delivery>(
             `WITH fresh AS (SELECT * FROM deliveries WHERE campaign_id = $1 AND state = 'queued' AND next_attempt_at = 0 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED),
                   retries AS (SELECT * FROM deliveries WHERE campaign_id = $1 AND state = 'queued' AND next_attempt_at BETWEEN 1 AND $2 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED),
