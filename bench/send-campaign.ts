@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../src/config/index.js';
 import { createComposer, senderOf } from '../src/send/index.js';
@@ -47,7 +48,11 @@ const store = await openSqliteStore(dbPath);
 
 if (mode !== 'raw') throw new Error(`unknown mode ${mode}`);
 const compose = createComposer({ sender: senderOf(config), content: await store.content(1), links: await store.links(1), campaign: 1, slug: 'children-p', tokens, installId: await store.installId() });
-const message = compose({ id: 1, seq: 1, email: 'reader.0@example.org', name: 'Reader 0', agencies: 'police' });
+const composed = compose({ id: 1, seq: 1, email: 'reader.0@example.org', name: 'Reader 0', agencies: 'police' });
+// nodemailer alone is given the email as anyone would give it: the html and text as strings, its
+// own choice of encoding made and applied per message (briefcast hands it parts encoded once).
+const decoded = await simpleParser((await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail(composed)).message as Buffer);
+const { seq: _seq, ...message } = { ...composed, html: decoded.html as string, text: decoded.text! };
 const transporter = nodemailer.createTransport({ ...nodemailer.createTransport(arg!).options, pool: true, maxConnections: pool.connections, maxMessages: 100 } as object);
 const start = performance.now();
 const inFlight = new Set<Promise<unknown>>();
