@@ -295,16 +295,15 @@ export async function openPostgresStore(url: string): Promise<Store> {
     engagement: (campaignId) =>
       all<Engagement>(
         `SELECT d.email, d.name, d.agencies, CASE WHEN b.reason IS NULL THEN d.state ELSE 'bounced' END AS state, b.reason AS bounce, d.sent_at,
-                count(*) FILTER (WHERE e.kind = 'open')::int AS opened,
-                count(*) FILTER (WHERE e.kind = 'click')::int AS clicked,
-                count(*) FILTER (WHERE e.kind = 'view')::int AS viewed,
+                coalesce(e.opened, 0)::int AS opened, coalesce(e.clicked, 0)::int AS clicked, coalesce(e.viewed, 0)::int AS viewed,
                 a.created_at AS acknowledged_at, a.shared AS shared, a.comment AS comment
          FROM deliveries d
-         LEFT JOIN events e ON e.delivery_id = d.id AND e.class = 'human'
+         LEFT JOIN (SELECT delivery_id, count(*) FILTER (WHERE kind = 'open') AS opened, count(*) FILTER (WHERE kind = 'click') AS clicked,
+                           count(*) FILTER (WHERE kind = 'view') AS viewed
+                    FROM events WHERE campaign_id = $1 AND class = 'human' GROUP BY delivery_id) e ON e.delivery_id = d.id
          LEFT JOIN acknowledgements a ON a.delivery_id = d.id
          LEFT JOIN (SELECT DISTINCT ON (delivery_id) delivery_id, reason FROM bounces ORDER BY delivery_id, id DESC) b ON b.delivery_id = d.id
          WHERE d.campaign_id = $1
-         GROUP BY d.id, a.ack_key, b.reason
          ORDER BY d.seq`,
         [campaignId],
       ),

@@ -152,18 +152,16 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       `SELECT (SELECT b.kind FROM bounces b WHERE b.delivery_id = d.id ORDER BY b.id DESC LIMIT 1) AS kind
        FROM deliveries d WHERE d.email = ? COLLATE NOCASE AND d.state = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT ?`,
     ),
-    engagement: db.prepare<[number], Engagement>(
+    engagement: db.prepare<[{ campaign: number }], Engagement>(
       `SELECT d.email, d.name, d.agencies, CASE WHEN b.reason IS NULL THEN d.state ELSE 'bounced' END AS state, b.reason AS bounce, d.sent_at,
-              coalesce(sum(e.kind = 'open'), 0) AS opened,
-              coalesce(sum(e.kind = 'click'), 0) AS clicked,
-              coalesce(sum(e.kind = 'view'), 0) AS viewed,
+              coalesce(e.opened, 0) AS opened, coalesce(e.clicked, 0) AS clicked, coalesce(e.viewed, 0) AS viewed,
               a.created_at AS acknowledged_at, a.shared AS shared, a.comment AS comment
        FROM deliveries d
-       LEFT JOIN events e ON e.delivery_id = d.id AND e.class = 'human'
+       LEFT JOIN (SELECT delivery_id, sum(kind = 'open') AS opened, sum(kind = 'click') AS clicked, sum(kind = 'view') AS viewed
+                  FROM events WHERE campaign_id = @campaign AND class = 'human' GROUP BY delivery_id) e ON e.delivery_id = d.id
        LEFT JOIN acknowledgements a ON a.delivery_id = d.id
        LEFT JOIN (SELECT delivery_id, reason, max(id) FROM bounces GROUP BY delivery_id) b ON b.delivery_id = d.id
-       WHERE d.campaign_id = ?
-       GROUP BY d.id
+       WHERE d.campaign_id = @campaign
        ORDER BY d.seq`,
     ),
     eventCounts: db.prepare<[number], EventCount>(
@@ -380,7 +378,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       q.reclassify.run(reason, deliveryId, since);
     },
     async engagement(campaignId) {
-      return q.engagement.all(campaignId);
+      return q.engagement.all({ campaign: campaignId });
     },
     async eventCounts(campaignId) {
       return q.eventCounts.all(campaignId);
