@@ -115,9 +115,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
 
   /** Deliveries by id: a reader's pixel, clicks and page view each need theirs, and it seldom changes. */
   const deliveries = new Map<number, Delivery>();
-  async function cachedDelivery(id: number): Promise<Delivery | undefined> {
-    const hit = deliveries.get(id);
-    if (hit) return hit;
+  async function fetchDelivery(id: number): Promise<Delivery | undefined> {
     const d = await store.delivery(id);
     if (d?.sent_at) setBounded(deliveries, id, d, 20_000);
     return d;
@@ -132,7 +130,8 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       if (!ids) throw new HttpError(404);
       setBounded(verified, token, ids, 20_000);
     }
-    const delivery = await cachedDelivery(ids.delivery);
+    // Looked up here, not in an async helper: the usual case then waits for no promise.
+    const delivery = deliveries.get(ids.delivery) ?? (await fetchDelivery(ids.delivery));
     if (!delivery || delivery.campaign_id !== ids.campaign) throw new HttpError(404);
     return delivery;
   }
