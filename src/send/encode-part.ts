@@ -18,8 +18,8 @@ function tally(text: string, into: Tally = { letters: 0, other: 0 }): Tally {
   return into;
 }
 
-/** A body part, whole: its headers and its encoded content, as nodemailer's `raw` takes it. */
-export type EncodePart = (values: Readonly<Record<string, string>>) => { raw: string };
+/** A body part, whole: its headers and its encoded content, as nodemailer's `raw` takes it; none when it would be empty. */
+export type EncodePart = (values: Readonly<Record<string, string>>) => { raw: string } | undefined;
 
 /** The widest a quoted-printable piece may wrap to: its last line then still takes a soft break within 76. */
 const PIECE_WIDTH = 75;
@@ -55,6 +55,9 @@ export function partEncoder(part: SlottedText, contentType: string): EncodePart 
 
   return (values) => {
     const filled = valuesOf(values);
+    // An empty part is left out, as nodemailer leaves out an empty html or text: an empty
+    // alternative would be the one a mail program shows.
+    if (!part.parts.some(Boolean) && !filled.some(Boolean)) return undefined;
     const sum = { ...template };
     for (const value of filled) tally(value, sum);
     if (sum.other >= sum.letters) {
@@ -66,8 +69,10 @@ export function partEncoder(part: SlottedText, contentType: string): EncodePart 
     let open = false;
     const add = (chunk: string) => {
       if (!chunk) return;
-      // Each chunk was wrapped on its own: a soft break ends the line it left open.
-      if (open) raw += SOFT_BREAK;
+      // Each chunk was wrapped on its own: a soft break ends the line it left open, unless the
+      // line ends in a CR whose LF begins this chunk (a soft break between them would make the
+      // CR a line break of its own once SMTP writes every line end as CRLF).
+      if (open && !(raw.endsWith('\r') && chunk.startsWith('\n'))) raw += SOFT_BREAK;
       raw += chunk;
       open = !chunk.endsWith('\n');
     };
