@@ -88,7 +88,7 @@ for (const [name, open] of adapters) {
       const at = Date.now();
       const ev = (delivery_id: number, kind: 'open' | 'click', cls: 'human' | 'machine', link?: number, when = at) =>
         ({ type: 'event', event: { campaign_id: c.id, delivery_id, agencies: 'health police', kind, link, class: cls, at: when } }) as const;
-      await store.writeTracking([
+      const ids = await store.writeTracking([
         ev(d1!.id, 'open', 'human'),
         ev(d1!.id, 'click', 'human', 2),
         ev(d2!.id, 'open', 'machine'),
@@ -103,11 +103,24 @@ for (const [name, open] of adapters) {
       expect(rows[1]).toMatchObject({ opened: 0, clicked: 1, acknowledged_at: null });
       expect((await store.eventCounts(c.id)).find((e) => e.class === 'machine')).toMatchObject({ kind: 'open', n: 1 });
       expect(await store.pageViews('s')).toEqual({ human: 2, machine: 0 });
-      await store.reclassifyClicks(d1!.id, at - 1, 'every link clicked within 2 s');
-      expect((await store.engagement(c.id))[0]!.clicked).toBe(0);
-      expect(await store.trackingRows()).toBe(4 + 1 + 2);
+      // Each event's id, in order; a reclassify names clicks by them, and leaves anything else be.
+      expect(ids).toHaveLength(4);
+      expect(new Set(ids).size).toBe(4);
+      expect(await store.writeTracking([{ type: 'reclassify', events: [ids[0]!, ids[1]!], reason: 'every link clicked within 2 s' }])).toEqual([]);
+      expect((await store.engagement(c.id))[0]).toMatchObject({ opened: 1, clicked: 0 });
+      expect((await store.eventCounts(c.id)).filter((e) => e.class === 'machine').map((e) => [e.kind, e.reason, e.n])).toEqual(
+        expect.arrayContaining([['click', 'every link clicked within 2 s', 1]]),
+      );
+      // Ids run on across batches, in the order the events came.
+      const more = await store.writeTracking([ev(d2!.id, 'open', 'human'), { type: 'page', view: { slug: 's', day: '2026-11-28', class: 'human' } }, ev(d2!.id, 'click', 'human', 2)]);
+      expect(more).toHaveLength(2);
+      expect(more[0]).toBeGreaterThan(Math.max(...ids));
+      expect(more[1]).toBeGreaterThan(more[0]!);
+      await store.writeTracking([{ type: 'reclassify', events: [more[1]!], reason: 'r' }]);
+      expect((await store.engagement(c.id))[1]).toMatchObject({ opened: 1, clicked: 1 });
+      expect(await store.trackingRows()).toBe(4 + 1 + 2 + 2 + 1);
       expect(await store.purge(at - 365 * 86_400_000)).toBe(1);
-      expect(await store.trackingRows()).toBe(6);
+      expect(await store.trackingRows()).toBe(9);
     });
 
     it.skipIf(!available)('six processes starting at once on a new database migrate it once, and all open it', async () => {

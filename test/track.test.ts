@@ -143,6 +143,16 @@ describe('the tracking server', () => {
     const counts = (await t.store.eventCounts(1)).filter((e) => e.agencies === 'marac' && e.kind === 'click');
     expect(counts.filter((c) => c.class === 'human')).toEqual([]);
     expect(counts.reduce((n, c) => n + c.n, 0)).toBe(links.length);
+
+    // A scanner that opens every link at once: the clicks still being stored when the burst is
+    // seen are marked too. Three bursts, so that some land in one batch.
+    const others = [...tokens.keys()].filter((email) => email !== 'kate.lewis@example.org').slice(0, 3);
+    const machineClicks = async () => (await t.store.eventCounts(1)).filter((e) => e.kind === 'click' && e.class === 'machine').reduce((n, c) => n + c.n, 0);
+    const humanClicks = async () => (await t.store.eventCounts(1)).filter((e) => e.kind === 'click' && e.class === 'human').reduce((n, c) => n + c.n, 0);
+    const [machinesBefore, humansBefore] = [await machineClicks(), await humanClicks()];
+    await Promise.all(others.flatMap((email) => links.map(async (l) => expect((await get(`/c/${tokens.get(email)}/${l.n}`)).status).toBe(302))));
+    expect(await machineClicks()).toBe(machinesBefore + others.length * links.length);
+    expect(await humanClicks()).toBe(humansBefore);
   });
 });
 
@@ -157,13 +167,22 @@ describe('privacy modes', () => {
       expect((await fetch(`${t.origin}/o/${token}.gif`, h)).status).toBe(200);
       expect((await fetch(`${t.origin}/c/${token}/1`, h)).status).toBe(302);
       expect((await fetch(`${t.origin}/a/${token}`, { ...h, method: 'POST', body: new URLSearchParams({ people: '2' }) })).status).toBe(200);
+      // A scanner following every link of another message: its clicks are a machine's, though no row names the reader.
+      const scanned = tokens.get('kate.lewis@example.org')!;
+      const links = await t.store.links(1);
+      for (const l of links) expect((await fetch(`${t.origin}/c/${scanned}/${l.n}`, h)).status).toBe(302);
+      const clicks = (await t.store.eventCounts(1)).filter((e) => e.kind === 'click');
+      const kate = clicks.filter((e) => e.agencies === 'marac');
+      expect([...new Set(kate.map((e) => e.class))]).toEqual(['machine']);
+      expect(kate.reduce((n, e) => n + e.n, 0)).toBe(links.length);
     } finally {
       await t.close();
     }
     const db = new Database(join(dir, 'data', 'briefcast.db'));
-    const rows = db.prepare('SELECT * FROM events').all() as { delivery_id: number | null; agencies: string }[];
+    const rows = db.prepare("SELECT * FROM events WHERE agencies <> 'marac'").all() as { delivery_id: number | null; agencies: string }[];
     expect(rows.length).toBe(3);
     expect(rows.every((r) => r.delivery_id === null && r.agencies === 'police')).toBe(true);
+    expect(db.prepare('SELECT count(*) AS n FROM events WHERE delivery_id IS NOT NULL').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM acknowledgements WHERE delivery_id IS NOT NULL').get()).toEqual({ n: 0 });
     db.close();
     const report = JSON.parse((await cli(dir, ['report', 'children-p', '--json'])).stdout);

@@ -63,10 +63,8 @@ export interface Store {
   suppressions(): Promise<Suppression[]>;
   /** The links of a campaign's briefing as it was sent. */
   links(campaignId: number): Promise<CampaignLink[]>;
-  /** Writes a batch of tracking events, acknowledgements and page views in one transaction. */
-  writeTracking(writes: readonly TrackWrite[]): Promise<void>;
-  /** Marks a delivery's clicks since `since` as a machine's (a scanner that followed every link). */
-  reclassifyClicks(deliveryId: number, since: number, reason: string): Promise<void>;
+  /** Writes a batch of tracking events, acknowledgements and page views in one transaction; returns the ids given to its events, in order. */
+  writeTracking(writes: readonly TrackWrite[]): Promise<number[]>;
   /** Per delivery of a campaign: what the person did (human events only). */
   engagement(campaignId: number): Promise<Engagement[]>;
   /** Events grouped by agencies, kind, class, reason and link: the aggregate view. */

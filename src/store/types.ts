@@ -125,8 +125,15 @@ export interface PageView {
   class: 'human' | 'machine';
 }
 
-/** What the tracker writes, batched into one transaction. */
-export type TrackWrite = { type: 'event'; event: TrackEvent } | { type: 'ack'; ack: Acknowledgement } | { type: 'page'; view: PageView };
+/**
+ * What the tracker writes, batched into one transaction. `reclassify` marks clicks already stored
+ * (by the ids their writes were given) as a machine's: a scanner that followed every link.
+ */
+export type TrackWrite =
+  | { type: 'event'; event: TrackEvent }
+  | { type: 'ack'; ack: Acknowledgement }
+  | { type: 'page'; view: PageView }
+  | { type: 'reclassify'; events: number[]; reason: string };
 
 /** What a bounce says about the address: gone (5.1.x), temporarily unable (4.x.x, 5.2.2), or refused otherwise. */
 export type BounceKind = 'mailbox' | 'temporary' | 'rejected';

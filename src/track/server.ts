@@ -41,6 +41,13 @@ const routes = {
 };
 
 /** Serves the dashboard; supplied by the report stage, which comes after this one. */
+/** A click of the last few seconds, and the ids its write was given, once stored. */
+interface RecentClick {
+  link: number;
+  at: number;
+  stored?: Promise<number[]>;
+}
+
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
 export interface ServerOptions {
@@ -100,7 +107,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
   const gate = options.dashboardKey ? createDashboardGate({ key: options.dashboardKey, secure: config.base_url.startsWith('https:') }) : undefined;
   const base = config.base_url;
   /** Recent clicks per delivery, to notice a scanner following every link within a second or two. */
-  const recentClicks = new Map<number, { link: number; at: number }[]>();
+  const recentClicks = new Map<number, RecentClick[]>();
   /** A campaign's links as it was sent: they never change, and every click needs them. */
   const campaignLinks = new Map<number, Map<number, CampaignLink>>();
 
@@ -187,9 +194,12 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     return links;
   }
 
-  /** A click that completes "every link within two seconds" turns the burst into a machine's. */
-  async function clickVerdict(req: IncomingMessage, d: Delivery, link: number): Promise<Verdict> {
-    const verdict = seen(req, d, 'click');
+  /**
+   * Records a click. One that completes "every link within two seconds" turns the burst into a
+   * machine's: the earlier clicks are marked by the ids their writes were given, in the same
+   * transaction as this one, never by a search of the events.
+   */
+  async function recordClick(req: IncomingMessage, d: Delivery, link: number): Promise<void> {
     const now = Date.now();
     let recent = recentClicks.get(d.id);
     if (!recent) {
@@ -198,16 +208,22 @@ export function createTrackServer(options: ServerOptions): TrackServer {
     }
     // Changed in place: moving a reader's entry on every click costs the map a rehash now and then.
     while (recent.length && now - recent[0]!.at > ALL_LINKS_WINDOW_MS) recent.shift();
-    recent.push({ link, at: now });
+    const click: RecentClick = { link, at: now };
+    recent.push(click);
     const total = (await linksOf(d.campaign_id)).size;
+    const writes: TrackWrite[] = [];
+    let verdict = seen(req, d, 'click');
     // Counting distinct links only once there are enough clicks to cover them all.
     if (total > 1 && recent.length >= total && new Set(recent.map((c) => c.link)).size >= total) {
       const reason = `every link clicked within ${ALL_LINKS_WINDOW_MS / 1000} s`;
-      await writer.flush();
-      await store.reclassifyClicks(d.id, recent[0]!.at, reason);
-      return { class: 'machine', reason };
+      verdict = { class: 'machine', reason };
+      // Those still being stored are waited for; one that failed has nothing to mark.
+      const stored = await Promise.allSettled(recent.flatMap((c) => (c.stored ? [c.stored] : [])));
+      const earlier = stored.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+      if (earlier.length) writes.push({ type: 'reclassify', events: earlier, reason });
     }
-    return verdict;
+    click.stored = writer.write(event(req, d, 'click', verdict, link), ...writes);
+    await click.stored;
   }
 
   /**
@@ -308,7 +324,7 @@ export function createTrackServer(options: ServerOptions): TrackServer {
       const link = (await linksOf(d.campaign_id)).get(n);
       // A link no header can carry (CR, LF, other controls) is not followed, and nothing is recorded.
       if (!link || /[\x00-\x1f\x7f]/.test(link.url)) throw new HttpError(404);
-      if (recordable(d, 'click')) await writer.write(event(req, d, 'click', await clickVerdict(req, d, n), n));
+      if (recordable(d, 'click')) await recordClick(req, d, n);
       res.statusCode = 302;
       res.setHeader('Location', link.url);
       res.setHeader('Cache-Control', 'no-store');

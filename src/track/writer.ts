@@ -7,7 +7,8 @@ import type { Store, TrackWrite } from '../store/index.js';
  */
 export class EventWriter {
   private buffer: TrackWrite[] = [];
-  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Per write() call: how many events it brought, and what it waits on (the ids they were given). */
+  private waiting: { events: number; resolve: (ids: number[]) => void; reject: (e: unknown) => void }[] = [];
   private scheduled = false;
   private flushing = new Set<Promise<void>>();
   private active = 0;
@@ -24,9 +25,12 @@ export class EventWriter {
     private readonly options: { maxBatch: number; parallel: number } = { maxBatch: 1024, parallel: store.kind === 'postgres' ? 4 : 1 },
   ) {}
 
-  write(...writes: TrackWrite[]): Promise<void> {
+  /** Resolves, once stored, with the ids its events were given. */
+  write(...writes: TrackWrite[]): Promise<number[]> {
     this.buffer.push(...writes);
-    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    let events = 0;
+    for (const w of writes) if (w.type === 'event') events++;
+    const done = new Promise<number[]>((resolve, reject) => this.waiting.push({ events, resolve, reject }));
     if (this.buffer.length >= this.options.maxBatch) void this.flush();
     else if (!this.scheduled) {
       // After the requests already read in this turn of the event loop: under load, one
@@ -50,9 +54,10 @@ export class EventWriter {
       if (this.active >= this.options.parallel) await new Promise<void>((turn) => this.turns.push(turn));
       else this.active++;
       try {
-        await this.store.writeTracking(batch);
+        const ids = await this.store.writeTracking(batch);
         this.failing = undefined;
-        for (const w of waiting) w.resolve();
+        let at = 0;
+        for (const w of waiting) w.resolve(ids.slice(at, (at += w.events)));
       } catch (error) {
         this.failing ??= { since: Date.now(), message: (error as Error).message };
         for (const w of waiting) w.reject(error);

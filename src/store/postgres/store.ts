@@ -61,13 +61,17 @@ async function tx<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>):
 }
 
 /** Multi-row INSERT … VALUES in chunks, so 100,000 rows are a few hundred statements. */
-async function insertMany(client: pg.PoolClient, head: string, rows: unknown[][], chunk = 500) {
+/** Inserts rows a chunk to a statement; returns what `returning` names of each, in the order of the rows. */
+async function insertMany(client: pg.PoolClient, head: string, rows: unknown[][], chunk = 500, returning?: string): Promise<unknown[]> {
+  const out: unknown[] = [];
   for (let i = 0; i < rows.length; i += chunk) {
     const part = rows.slice(i, i + chunk);
     const width = part[0]!.length;
     const values = part.map((_, r) => `(${Array.from({ length: width }, (__, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
-    await client.query(`${head} VALUES ${values}`, part.flat());
+    const result = await client.query(`${head} VALUES ${values}${returning ? ` RETURNING ${returning}` : ''}`, part.flat());
+    if (returning) out.push(...result.rows.map((row: Record<string, unknown>) => row[returning]));
   }
+  return out;
 }
 
 export async function openPostgresStore(url: string): Promise<Store> {
@@ -261,17 +265,20 @@ export async function openPostgresStore(url: string): Promise<Store> {
     suppressions: () => all<Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
     links: (campaignId) => all<CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = $1 ORDER BY n', [campaignId]),
     async writeTracking(writes: readonly TrackWrite[]) {
-      if (!writes.length) return;
-      await tx(pool, async (client) => {
+      if (!writes.length) return [];
+      return tx(pool, async (client) => {
         const events = writes.flatMap((w) => (w.type === 'event' ? [w.event] : []));
-        if (events.length) {
-          await insertMany(
-            client,
-            'INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)',
-            events.map((e) => [e.campaign_id, e.delivery_id ?? null, e.agencies, e.kind, e.link ?? null, e.class, e.reason ?? null, e.user_agent ?? null, e.ip_prefix ?? null, e.at]),
-            200,
-          );
-        }
+        // A multi-row VALUES insert returns its rows in the order given, as the ids are taken.
+        const ids = (events.length
+          ? await insertMany(
+              client,
+              'INSERT INTO events (campaign_id, delivery_id, agencies, kind, link, class, reason, user_agent, ip_prefix, at)',
+              events.map((e) => [e.campaign_id, e.delivery_id ?? null, e.agencies, e.kind, e.link ?? null, e.class, e.reason ?? null, e.user_agent ?? null, e.ip_prefix ?? null, e.at]),
+              200,
+              'id',
+            )
+          : []
+        ).map(Number);
         for (const w of writes) {
           if (w.type === 'ack') {
             const a = w.ack;
@@ -285,12 +292,13 @@ export async function openPostgresStore(url: string): Promise<Store> {
               'INSERT INTO page_views (slug, day, class, views) VALUES ($1, $2, $3, 1) ON CONFLICT (slug, day, class) DO UPDATE SET views = page_views.views + 1',
               [w.view.slug, w.view.day, w.view.class],
             );
+          } else if (w.type === 'reclassify') {
+            // The batch's own events are in already: one it names is found.
+            await client.query("UPDATE events SET class = 'machine', reason = $1 WHERE id = ANY($2::bigint[]) AND kind = 'click' AND class = 'human'", [w.reason, w.events]);
           }
         }
+        return ids;
       });
-    },
-    async reclassifyClicks(deliveryId, since, reason) {
-      await pool.query("UPDATE events SET class = 'machine', reason = $1 WHERE delivery_id = $2 AND kind = 'click' AND at >= $3 AND class = 'human'", [reason, deliveryId, since]);
     },
     engagement: (campaignId) =>
       all<Engagement>(

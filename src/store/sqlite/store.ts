@@ -142,7 +142,6 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     suppressions: db.prepare<[], Suppression>('SELECT * FROM suppressions ORDER BY created_at'),
     insertLink: db.prepare('INSERT INTO campaign_links (campaign_id, n, url, text, lesson) VALUES (?, ?, ?, ?, ?)'),
     links: db.prepare<[number], CampaignLink>('SELECT n, url, text, lesson FROM campaign_links WHERE campaign_id = ? ORDER BY n'),
-    reclassify: db.prepare("UPDATE events SET class = 'machine', reason = ? WHERE delivery_id = ? AND kind = 'click' AND at >= ? AND class = 'human'"),
     byMessageId: db.prepare<[string], Delivery>('SELECT * FROM deliveries WHERE message_id = ? ORDER BY id DESC LIMIT 1'),
     insertBounce: db.prepare(
       `INSERT INTO bounces (delivery_id, kind, status, reason, source, created_at) VALUES (@delivery_id, @kind, @status, @reason, @source, @at)
@@ -372,10 +371,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
       return q.links.all(campaignId);
     },
     async writeTracking(writes) {
-      if (writes.length) await tracking.write(writes);
-    },
-    async reclassifyClicks(deliveryId, since, reason) {
-      q.reclassify.run(reason, deliveryId, since);
+      return writes.length ? tracking.write(writes) : [];
     },
     async engagement(campaignId) {
       return q.engagement.all({ campaign: campaignId });
