@@ -44,17 +44,20 @@ export type ThreadMessage =
   | { type: 'failed'; message: string; problems?: Problem[] };
 
 /**
- * The send loop's heap, capped. Each message makes some 600 kB of short-lived strings and
- * buffers (nodemailer's MIME and quoted-printable work), ~15 MB of which is ever live; with the
- * main thread's default limits V8 lets garbage pile up to ~70 MB before collecting. A thread's
- * limits can be set when it starts (a running process's cannot), so the loop runs on one, and a
- * campaign of 100,000 costs what one of 5,000 does. Measured (bench/send-thread.mjs, 5,000
- * messages): a 4 MB young generation was collected some 1,800 times a send, 13–15% of its time;
- * 16 MB is collected a quarter as often, and an old generation of 36 MB rather than 32 is
- * compacted 13 times a send instead of 73. Generous against what the loop keeps: see the
- * fallback below.
+ * The send loop's heap, capped. Each message makes short-lived strings and buffers (nodemailer's
+ * MIME work), ~15 MB of which is ever live; with the main thread's default limits V8 lets
+ * garbage pile up to ~70 MB before collecting. A thread's limits can be set when it starts (a
+ * running process's cannot), so the loop runs on one, and a campaign of 100,000 costs what one
+ * of 5,000 does. Measured (bench/send-thread.mjs, 5,000 messages), when each message encoded its
+ * whole 40 KB parts: a 4 MB young generation was collected some 1,800 times a send, 13–15% of
+ * its time; 16 MB a quarter as often; an old generation of 36 MB rather than 32 was compacted 13
+ * times a send instead of 73. Since the parts are encoded once (encode-part.ts) a message makes
+ * far less garbage, and a smaller young generation keeps the peak lower for a little of the
+ * loop's speed, which has room to spare (npm run bench, 100,000 recipients: 117–120 MB at 16 MB
+ * in three runs, 116 at 12 and at 8; send ratio 1.39–1.56 at 16, 1.21 at 12, 1.14 at 8).
+ * Generous against what the loop keeps: see the fallback below.
  */
-export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 36 };
+export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 36 };
 
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? '../../lib/send/send-thread.js' : './send-thread.js', import.meta.url);
 
