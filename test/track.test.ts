@@ -1,5 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
@@ -37,6 +38,25 @@ describe('the tracking server', () => {
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 6).toString()).toBe('GIF89a');
     expect(await t.store.trackingRows()).toBe(before + 1);
+  });
+
+  it('finds the pixel and a link however the request names them: with a query, a dot segment, an absolute URL', async () => {
+    const before = await t.store.trackingRows();
+    // Node's client sends a path that is a whole URL as it is (absolute-form, as to a proxy).
+    const status = (path: string) =>
+      new Promise<number>((done, fail) => {
+        const req = request({ host: '127.0.0.1', port: new URL(t.origin).port, path, headers: { 'user-agent': BROWSER_UA } }, (res) => {
+          res.resume();
+          done(res.statusCode!);
+        });
+        req.on('error', fail);
+        req.end();
+      });
+    expect(await status(`/o/${jo}.gif?utm=x`)).toBe(200);
+    expect(await status(`/b/../o/${jo}.gif`)).toBe(200);
+    expect(await status(`http://briefings.example.org/o/${jo}.gif`)).toBe(200);
+    expect(await status(`http://briefings.example.org/c/${jo}/1`)).toBe(302);
+    expect(await t.store.trackingRows()).toBe(before + 4);
   });
 
   it('refuses altered, truncated, foreign and cross-campaign tokens with 404 and writes nothing', async () => {
