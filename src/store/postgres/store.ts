@@ -60,8 +60,10 @@ async function tx<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>):
   }
 }
 
-/** Multi-row INSERT … VALUES in chunks, so 100,000 rows are a few hundred statements. */
-/** Inserts rows a chunk to a statement; returns what `returning` names of each, in the order of the rows. */
+/**
+ * Multi-row INSERT … VALUES in chunks, so 100,000 rows are a few hundred statements; returns the
+ * column `returning` names of each row, in the order of the rows.
+ */
 async function insertMany(client: pg.PoolClient, head: string, rows: unknown[][], chunk = 500, returning?: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for (let i = 0; i < rows.length; i += chunk) {
