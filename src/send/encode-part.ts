@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fill } from '../slots.js';
 import type { SlottedText } from '../store/index.js';
 
 type TextEncoding = 'quoted-printable' | 'base64';
@@ -60,11 +61,7 @@ export function partEncoder(part: SlottedText, contentType: string): EncodePart 
     if (!part.parts.some(Boolean) && !filled.some(Boolean)) return undefined;
     const sum = { ...template };
     for (const value of filled) tally(value, sum);
-    if (sum.other >= sum.letters) {
-      let whole = part.parts[0]!;
-      for (let i = 0; i < filled.length; i++) whole += filled[i]! + part.parts[i + 1]!;
-      return { raw: head('base64') + Buffer.from(whole).toString('base64').replace(/.{76}(?=.)/g, '$&\r\n') };
-    }
+    if (sum.other >= sum.letters) return { raw: head('base64') + Buffer.from(fill(part, values)).toString('base64').replace(/.{76}(?=.)/g, '$&\r\n') };
     let raw = head('quoted-printable');
     let open = false;
     const add = (chunk: string) => {
