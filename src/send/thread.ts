@@ -54,7 +54,8 @@ export type ThreadMessage =
  * times a send instead of 73. Since the parts are encoded once (encode-part.ts) a message makes
  * far less garbage, and a smaller young generation keeps the peak lower for a little of the
  * loop's speed, which has room to spare (npm run bench, 100,000 recipients: 117–120 MB at 16 MB
- * in three runs, 116 at 12 and at 8; send ratio 1.39–1.56 at 16, 1.21 at 12, 1.14 at 8).
+ * in three runs, 116 at 12 in three and at 8 in one; send ratio 1.39–1.56 at 16, 1.16–1.37 at
+ * 12, 1.14 at 8).
  * Generous against what the loop keeps: see the fallback below.
  */
 export const SEND_THREAD_LIMITS = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 36 };
