@@ -1,7 +1,8 @@
-// Compiles src/ to lib/ (what bin/briefcast.js runs) and copies the files beside the code that
-// it reads at run time (the SQL migrations). Runs at install (`prepare`) and before the tests.
+// Compiles src/ to lib/ (what bin/briefcast.js runs), copies the files beside the code that it
+// reads at run time (the SQL migrations) and writes the built-in messages as JSON. Runs at install
+// (`prepare`) and before the tests.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -18,3 +19,12 @@ const minified = require('uglify-js').minify(readFileSync(umd, 'utf8'));
 if (minified.error) throw minified.error;
 mkdirSync(`${root}lib/assets`, { recursive: true });
 writeFileSync(`${root}lib/assets/minisearch.min.js`, minified.code);
+
+// Parsed by the code just compiled, so the JSON holds what reading the YAML would give.
+const { parseYaml } = await import(`${root}lib/yaml-source.js`);
+mkdirSync(`${root}lib/messages`, { recursive: true });
+for (const name of readdirSync(`${root}messages`).filter((n) => n.endsWith('.yml'))) {
+  const source = parseYaml(`messages/${name}`, readFileSync(`${root}messages/${name}`, 'utf8'));
+  if (source.problems.length) throw new Error(`messages/${name}: ${source.problems[0].line}:${source.problems[0].column} ${source.problems[0].message}`);
+  writeFileSync(`${root}lib/messages/${name.replace(/\.yml$/, '.json')}`, JSON.stringify(source.data));
+}

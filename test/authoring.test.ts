@@ -53,7 +53,7 @@ it('the JSON Schema from `briefcast schema` validates the sample frontmatter and
   expect(run.code).toBe(0);
   const schema = JSON.parse(readFileSync(join(dir, 'briefing.schema.json'), 'utf8'));
   const validate = new Ajv2020({ strict: false }).compile(schema);
-  const sample = parse(matter(readFileSync(join(repo, 'briefings', 'children-p.md'), 'utf8')).matter);
+  const sample = matter(readFileSync(join(repo, 'briefings', 'children-p.md'), 'utf8'), { engines: { yaml: (text) => parse(text) as object } }).data;
   expect(validate(sample), JSON.stringify(validate.errors)).toBe(true);
   expect(validate({ ...sample, date: '2016-13' })).toBe(false);
   expect(validate({ ...sample, lessons: 'not a list' })).toBe(false);

@@ -66,6 +66,14 @@ describe('lint rules: each one fires on a briefing that breaks it, and not on on
     expect(lint([...clean, 'report_url: http://example.org/r.pdf'])).toEqual([expect.stringMatching(/^4 WHTTP/)]);
   });
 
+  it('reads links as the page shows them: a bare address, and links in a table, footnote or struck text', () => {
+    expect(lint(clean, 'The report is at http://example.org/r.pdf now.\n')).toEqual([expect.stringMatching(/^6 WHTTP http:\/\/example\.org\/r\.pdf: use https:\/\//)]);
+    const table = '| Agency | Read |\n| --- | --- |\n| Police | [here](https://example.org/p) |\n';
+    expect(lint(clean, table)).toEqual([expect.stringMatching(/^8 WLINKTEXT link text "here"/)]);
+    expect(lint(clean, 'Seen twice.[^1]\n\n[^1]: http://example.org/chronology.pdf\n')).toEqual([expect.stringMatching(/^8 WHTTP http:\/\/example\.org\/chronology\.pdf/)]);
+    expect(lint(clean, 'Seen ~~once~~ twice: [the report](https://example.org/r.pdf).\n')).toEqual([]);
+  });
+
   it('a report_url that is not a web page', () => {
     expect(lint([...clean, 'report_url: mailto:board@example.org'])).toEqual([expect.stringMatching(/^4 WREPORTURL report_url "mailto:board@example.org" is not a web address/)]);
     expect(lint([...clean, 'report_url: https://example.org/r.pdf'])).toEqual([]);

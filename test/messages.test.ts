@@ -1,12 +1,13 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { build, openProject, renderBySlug } from '../src/build.js';
 import { loadConfig, loadMessages } from '../src/config/index.js';
 import { plannedContent } from '../src/send/index.js';
 import { discussionForm } from '../src/track/discussion.js';
 import { unsubscribeForm } from '../src/track/pages.js';
-import { configure, tempProject } from './helpers.js';
+import { configure, repo, tempProject } from './helpers.js';
 
 describe('every built-in phrase comes from the messages file of the language', () => {
   it('a board adds Welsh with messages/cy.yml and language: cy, without touching a template', async () => {
@@ -40,6 +41,17 @@ describe('every built-in phrase comes from the messages file of the language', (
     const { project } = await openProject({ root: dir });
     const rendered = renderBySlug(project!, 'children-p').rendered!;
     expect(plannedContent({ rendered, agencies: [], webUrl: 'https://w/', dateLabel: () => '1 March 2016' }, { tracked: true, reminderOf: '1 March 2016' }).subject).toBe('Nodyn atgoffa: Learning from Serious Case Reviews – Children P');
+  });
+
+  it('the compiled CLI reads the built-in phrases from JSON made at build: the same phrases as the YAML, a board\'s own still over them', async () => {
+    const dir = tempProject();
+    mkdirSync(join(dir, 'messages'));
+    writeFileSync(join(dir, 'messages', 'en-GB.yml'), 'full_report: Read the whole review\n');
+    expect(existsSync(join(repo, 'lib', 'messages', 'en-GB.json'))).toBe(true);
+    const compiled = (await import(pathToFileURL(join(repo, 'lib', 'config', 'index.js')).href)) as typeof import('../src/config/index.js');
+    const fromJson = compiled.loadMessages(dir, 'en-GB');
+    expect(fromJson).toEqual(loadMessages(dir, 'en-GB'));
+    expect(fromJson.messages?.full_report).toBe('Read the whole review');
   });
 
   it('a misspelt phrase name in a translation is a warning that names it', async () => {
