@@ -10,7 +10,7 @@ import { createTokens } from '../src/tokens/index.js';
 const here = import.meta.dirname;
 
 export function start(args: string[]) {
-  const child = fork(join(here, 'track-server.ts'), args, { execArgv: ['--import', 'tsx', ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.PROF] : [])], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'track-server.mjs'), args, { execArgv: process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.PROF] : [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const port = new Promise<number>((done) => createInterface({ input: child.stdout! }).once('line', (l) => done(JSON.parse(l).port)));
   return { child, port };
 }
