@@ -174,6 +174,51 @@ describe('the tracking server', () => {
     expect(await machineClicks()).toBe(machinesBefore + others.length * links.length);
     expect(await humanClicks()).toBe(humansBefore);
   });
+
+  it('group commit: writes that keep coming turn after turn share a transaction, a lone one waits a turn, none waits long', async () => {
+    // The store's own writeTracking, recording the size of each transaction it is given.
+    const transactions: number[] = [];
+    const writeTracking = t.store.writeTracking.bind(t.store);
+    t.store.writeTracking = (writes) => (transactions.push(writes.length), writeTracking(writes));
+    const turn = () => new Promise((next) => setImmediate(next));
+    const open = () => t.track.writer.write({ type: 'event', event: { campaign_id: 1, delivery_id: 1, agencies: 'police', kind: 'open', class: 'human', at: Date.now() } });
+    try {
+      await t.track.writer.flush();
+      // A request in each of five turns, as under load: one transaction.
+      const arriving: Promise<number[]>[] = [];
+      for (let i = 0; i < 5; i++) {
+        arriving.push(open());
+        await turn();
+      }
+      const ids = (await Promise.all(arriving)).flat();
+      expect(transactions).toEqual([5]);
+      expect(ids).toHaveLength(5);
+      // Alone, stored at the end of the next turn.
+      transactions.length = 0;
+      let stored = false;
+      void open().then(() => (stored = true));
+      let turns = 0;
+      while (!stored && turns < 50) {
+        await turn();
+        turns++;
+      }
+      expect(transactions).toEqual([1]);
+      expect(turns).toBeLessThanOrEqual(3);
+      // A request every turn for 30 turns: stored in several transactions, none waiting more than 9 turns.
+      transactions.length = 0;
+      const steady: Promise<number[]>[] = [];
+      for (let i = 0; i < 30; i++) {
+        steady.push(open());
+        await turn();
+      }
+      await Promise.all(steady);
+      expect(transactions.reduce((a, b) => a + b, 0)).toBe(30);
+      expect(transactions.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...transactions)).toBeLessThanOrEqual(9);
+    } finally {
+      t.store.writeTracking = writeTracking;
+    }
+  });
 });
 
 describe('privacy modes', () => {

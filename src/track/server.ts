@@ -31,6 +31,9 @@ const ARCHIVE_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'sel
 const DRAIN_MS = 3000;
 const REPEAT_WINDOW_MS = 60_000;
 const MAX_REPEATS = 20;
+/** Each kind a token's bound counts apart; a Record, so that a new kind cannot be left out. */
+const BOUNDED_KINDS: Record<EventKind | 'discussion', number> = { open: 0, click: 1, view: 2, ack: 3, unsubscribe: 4, discussion: 5 };
+const KIND_COUNT = Object.keys(BOUNDED_KINDS).length;
 const TOKEN = '[A-Za-z0-9_-]{1,64}';
 const routes = {
   open: new RegExp(`^/o/(${TOKEN})\\.gif$`),
@@ -171,9 +174,10 @@ export function createTrackServer(options: ServerOptions): TrackServer {
    * unsubscribes; an acknowledgement still updates its one row): a person never needs more,
    * and a script replaying one token should not fill the database (it once wrote 8,000 a second).
    */
-  const repeats = new Map<string, { start: number; count: number }>();
+  const repeats = new Map<number, { start: number; count: number }>();
   const withinBound = (d: Delivery, kind: EventKind | 'discussion') => {
-    const key = `${d.id}:${kind}`;
+    // A number, not "id:kind": every pixel and click looks one up, and a string key is built and hashed each time.
+    const key = d.id * KIND_COUNT + BOUNDED_KINDS[kind];
     const now = Date.now();
     let window = repeats.get(key);
     if (!window || now - window.start > REPEAT_WINDOW_MS) {

@@ -1,15 +1,22 @@
 import type { Store, TrackWrite } from '../store/index.js';
 
+/** Turns a batch may wait for more writes: a bound on the wait however steady the traffic. */
+const MAX_DEFERRED_TURNS = 8;
+
 /**
- * Group commit: writes are buffered and stored in one transaction at the end of the event-loop
- * turn (or at once when the batch is full), and each request is answered only after its write is stored,
- * so a 200 never stands for an event that was lost.
+ * Group commit: writes are buffered and stored in one transaction once a turn of the event loop
+ * brings no more (or at once when the batch is full), and each request is answered only after its
+ * write is stored, so a 200 never stands for an event that was lost.
  */
 export class EventWriter {
   private buffer: TrackWrite[] = [];
   /** Per write() call: how many events it brought, and what it waits on (the ids they were given). */
   private waiting: { events: number; resolve: (ids: number[]) => void; reject: (e: unknown) => void }[] = [];
-  private scheduled = false;
+  /** The end of the turn the batch waits for, if it waits. */
+  private pending?: NodeJS.Immediate;
+  /** Whether writes came since the end of the last turn, and how many turns the batch has waited. */
+  private arrived = false;
+  private deferred = 0;
   private flushing = new Set<Promise<void>>();
   private active = 0;
   private turns: (() => void)[] = [];
@@ -31,19 +38,34 @@ export class EventWriter {
     let events = 0;
     for (const w of writes) if (w.type === 'event') events++;
     const done = new Promise<number[]>((resolve, reject) => this.waiting.push({ events, resolve, reject }));
+    this.arrived = true;
     if (this.buffer.length >= this.options.maxBatch) void this.flush();
-    else if (!this.scheduled) {
-      // After the requests already read in this turn of the event loop: under load, one
-      // transaction carries hundreds of events; when idle, a request waits for nothing.
-      this.scheduled = true;
-      setImmediate(() => void this.flush());
-    }
+    else this.pending ??= setImmediate(this.turnEnded);
     return done;
   }
 
+  /**
+   * At the end of a turn of the event loop: a turn that brought writes may be followed by one that
+   * brings more, and they wait for it; the batch is stored after a turn that brought none. A commit
+   * costs SQLite about 50 µs besides its rows; under the bench's 32 connections a transaction held
+   * 10–14 events when each turn's were stored, and 14–21 so. When idle, the next turn is at once.
+   */
+  private turnEnded = () => {
+    if (this.arrived && this.deferred < MAX_DEFERRED_TURNS) {
+      this.arrived = false;
+      this.deferred++;
+      this.pending = setImmediate(this.turnEnded);
+      return;
+    }
+    void this.flush();
+  };
+
   /** Stores everything buffered; resolves when it is stored. */
   flush(): Promise<void> {
-    this.scheduled = false;
+    clearImmediate(this.pending);
+    this.pending = undefined;
+    this.arrived = false;
+    this.deferred = 0;
     const batch = this.buffer;
     const waiting = this.waiting;
     this.buffer = [];
