@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvCell, periodCsv, table } from '../src/report/format.js';
 import { outboxTransport } from '../src/send/index.js';
-import { openSqliteStore } from '../src/store/index.js';
+import { openStore } from '../src/store/index.js';
 import { loadSecret, SecretError } from '../src/tokens/index.js';
 import { cli, policeCsv, tempProject } from './helpers.js';
 import { sentProject } from './track-helpers.js';
@@ -84,12 +84,25 @@ describe('files an older version left readable', () => {
     expect(mode(join(dir, 'data'))).toBe('700');
     expect(mode(join(dir, 'data', 'secret'))).toBe('600');
     widen();
-    await (await openSqliteStore(join(dir, 'data', 'briefcast.db'))).close();
+    await (await openStore(dir, {})).close();
     expect(mode(join(dir, 'data'))).toBe('700');
     expect(mode(join(dir, 'data', 'briefcast.db'))).toBe('600');
     widen();
     outboxTransport(join(dir, 'outbox', '2'));
     expect(narrowed().filter((line) => line.startsWith('outbox'))).toEqual([]);
+  });
+});
+
+describe('a database in a folder that is not briefcast\'s', () => {
+  it('DATABASE_URL=sqlite:<shared folder>/x.db narrows the database\'s files, never the folder', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'briefcast-shared-'));
+    chmodSync(shared, 0o1777);
+    const made = join(shared, 'made-for-it');
+    for (const path of [join(shared, 'x.db'), join(made, 'y.db')]) await (await openStore(tempProject(), { DATABASE_URL: `sqlite:${path}` })).close();
+    expect((statSync(shared).mode & 0o7777).toString(8)).toBe('1777');
+    expect(mode(join(shared, 'x.db'))).toBe('600');
+    // A folder briefcast makes for the database is its own.
+    expect(mode(made)).toBe('700');
   });
 });
 

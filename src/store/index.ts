@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseServerUrl } from '../secret-url.js';
 import { StoreError, type Store } from './store.js';
+import type { SqliteOptions } from './sqlite/store.js';
 
 export { StoreError, type Store } from './store.js';
 export type * from './types.js';
 
 // Each adapter loads its driver only when opened: no pg without DATABASE_URL.
-export async function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Promise<Store> {
+export async function openSqliteStore(path: string, options: SqliteOptions = {}): Promise<Store> {
   return (await import('./sqlite/store.js')).openSqliteStore(path, options);
 }
 
@@ -30,7 +31,7 @@ export async function openStore(root: string, env: NodeJS.ProcessEnv = process.e
     const path = join(root, 'data', 'briefcast.db');
     // Looking at campaigns from the wrong folder must not leave a new, empty database behind.
     if (options.existing && !existsSync(path)) throw new StoreError('ENODB', `no database at ${path}: nothing has been sent from this folder (run briefcast in the project's folder)`);
-    return openSqliteStore(path);
+    return openSqliteStore(path, { ownFolder: true });
   }
   if (url.startsWith('sqlite:')) return openSqliteStore(url.replace(/^sqlite:(\/\/)?/, ''));
   try {

@@ -43,24 +43,33 @@ function migrate(db: Database.Database) {
 /**
  * The database holds names, addresses and acknowledgements: its folder is the owner's only and
  * the file is made 0600 before SQLite opens it, which gives its -wal and -shm files the same mode.
- * The folder and files an older version made readable are narrowed too.
+ * The files, and the folder if it is briefcast's own, are narrowed if an older version left them
+ * readable.
  */
-function keepPrivate(path: string) {
+function keepPrivate(path: string, ownFolder: boolean) {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   closeSync(openSync(path, 'a', 0o600));
-  keepOwnerOnly(dirname(path), path, `${path}-wal`, `${path}-shm`);
+  // Someone else's folder is left as it is: DATABASE_URL=sqlite:/tmp/x.db once made /tmp 0700,
+  // and every other program on the machine lost it.
+  keepOwnerOnly(...(ownFolder ? [dirname(path)] : []), path, `${path}-wal`, `${path}-shm`);
 }
 
 export interface SqliteOptions {
   /** How long a statement waits for another process's write lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /**
+   * The database's folder is briefcast's own (the project's data/), to be kept the owner's only.
+   * A folder it names otherwise (sqlite:path) may be shared, and only the database's files are
+   * narrowed; a folder briefcast makes for it is made the owner's only either way.
+   */
+  ownFolder?: boolean;
 }
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): Store {
   const busyMs = Math.round(options.busyTimeoutMs ?? BUSY_MS);
   let db: Database.Database;
   try {
-    if (path !== ':memory:') keepPrivate(path);
+    if (path !== ':memory:') keepPrivate(path, options.ownFolder ?? false);
     db = new Database(path);
     // First, so that even switching to WAL waits for a process that is migrating.
     db.pragma(`busy_timeout = ${busyMs}`);
