@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +53,26 @@ describe('every built-in phrase comes from the messages file of the language', (
     const fromJson = compiled.loadMessages(dir, 'en-GB');
     expect(fromJson).toEqual(loadMessages(dir, 'en-GB'));
     expect(fromJson.messages?.full_report).toBe('Read the whole review');
+  });
+
+  it('the JSON is read only while it is newer than the YAML: an edit to messages/en-GB.yml counts before the next build', async () => {
+    // A copy of the compiled code beside its own messages/, so that the repository's stay as they are.
+    const copy = mkdtempSync(join(tmpdir(), 'briefcast-messages-'));
+    cpSync(join(repo, 'lib'), join(copy, 'lib'), { recursive: true });
+    symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'));
+    mkdirSync(join(copy, 'messages'));
+    const yaml = join(copy, 'messages', 'en-GB.yml');
+    const json = join(copy, 'lib', 'messages', 'en-GB.json');
+    writeFileSync(yaml, readFileSync(join(repo, 'messages', 'en-GB.yml'), 'utf8').replace(/^full_report: .*$/m, 'full_report: Edited in YAML'));
+    writeFileSync(json, JSON.stringify({ ...JSON.parse(readFileSync(json, 'utf8')), full_report: 'From the JSON' }));
+    const compiled = (await import(pathToFileURL(join(copy, 'lib', 'config', 'index.js')).href)) as typeof import('../src/config/index.js');
+    const phrase = () => compiled.loadMessages(tempProject(), 'en-GB').messages?.full_report;
+    const at = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
+    at(yaml, 1_000_000);
+    at(json, 2_000_000);
+    expect(phrase()).toBe('From the JSON');
+    at(yaml, 3_000_000);
+    expect(phrase()).toBe('Edited in YAML');
   });
 
   it('a misspelt phrase name in a translation is a warning that names it', async () => {

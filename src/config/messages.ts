@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { hasErrors, type Problem } from '../problem.js';
@@ -156,7 +156,10 @@ function read(path: string, problems: Problem[]): Record<string, unknown> | unde
 function readBuiltInJson(path: string): Record<string, unknown> | undefined {
   if (dirname(path) !== builtIn) return undefined;
   const json = join(builtInJson, basename(path, '.yml') + '.json');
-  return existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>) : undefined;
+  // Only if made after the YAML was last changed: in the folder briefcast came in, these are also
+  // the project's own messages, and a board's edit must count before the next build.
+  if (!existsSync(json) || statSync(json).mtimeMs < statSync(path).mtimeMs) return undefined;
+  return JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
 }
 
 /**
