@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Root } from 'mdast';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
 import { lintBriefing, parseBriefing } from '../src/briefing/index.js';
+import { parser } from '../src/briefing/lint.js';
 
 const settings = { label: '5 min briefing', wordsPerMinute: 200 };
 const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
@@ -72,6 +78,44 @@ describe('lint rules: each one fires on a briefing that breaks it, and not on on
     expect(lint(clean, table)).toEqual([expect.stringMatching(/^8 WLINKTEXT link text "here"/)]);
     expect(lint(clean, 'Seen twice.[^1]\n\n[^1]: http://example.org/chronology.pdf\n')).toEqual([expect.stringMatching(/^8 WHTTP http:\/\/example\.org\/chronology\.pdf/)]);
     expect(lint(clean, 'Seen ~~once~~ twice: [the report](https://example.org/r.pdf).\n')).toEqual([]);
+  });
+
+  it('reads tables as the page does: cells split at pipes inside backticks, words apart without spaces, no heading under a table', () => {
+    expect(lint(clean, '|Agency|Contact|\n|---|---|\n|Police|`ref | [click here](http://example.org/p)`|\n')).toEqual([
+      expect.stringMatching(/^8 WLINKTEXT link text "click here"/),
+      expect.stringMatching(/^8 WHTTP http:\/\/example\.org\/p/),
+    ]);
+    const rows = Array.from({ length: 300 }, (_, i) => `|Police${i}|yes|Team${i}|North|`).join('\n');
+    expect(lint(clean, `## Contacts\n\n|a|b|c|d|\n|-|-|-|-|\n${rows}\n`)).toEqual([expect.stringMatching(/^2 WREADINGTIME .*\(1205 words/)]);
+    expect(lint(clean, '## Story\n\n### Agencies\n\n| A | B |\n| - | - |\n| x | y |\n---\n#### Police\n')).toEqual([]);
+    expect(lint(clean, '| A | B |\n| - | - |\n| x | y |\nSee http://example.org/r.pdf\n')).toEqual([expect.stringMatching(/^9 WHTTP/)]);
+  });
+
+  it('what lint reads of a body (headings, links, images, words) is what remark-gfm reads', () => {
+    const gfm = unified().use(remarkParse).use(remarkGfm).freeze();
+    // Words as lint counts them: "~~once~~" is struck text to remark-gfm and a word to lint, one word either way.
+    const view = (tree: Root) => {
+      const out: (string | number)[] = [];
+      let words = 0;
+      visit(tree, (n) => {
+        const line = n.position?.start.line;
+        if (n.type === 'heading') out.push(`h${n.depth} ${line}`);
+        else if (n.type === 'link') out.push(`link ${n.url} ${line}:${n.position?.start.column}`);
+        else if (n.type === 'image') out.push(`image ${n.url} "${n.alt ?? ''}" ${line}`);
+        else if (n.type === 'definition') out.push(`definition ${n.url}`);
+        else if (n.type === 'text' || n.type === 'inlineCode') words += n.value.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+      });
+      return [...out, words];
+    };
+    const bodies = [
+      '|Agency|Contact|Notes|\n|---|---|---|\n|Police|`ref | [click here](http://example.org/p)`|![](https://e.org/i.png)|\n',
+      '|a|b|\n|-|-|\n|x|y|\n---\n#### Police\n',
+      '| A |\n| - |\n| x |\n===\n\n    [the full report]\n    see http://example.org/\n',
+      '| http://example.org/a|b | www.example.org |\n|---|---|\n| [^1] | `a\\|b` |\n\n[^1]: http://example.org/chronology.pdf\n',
+      'Seen ~~once~~ twice: [the report](https://example.org/r.pdf), mail board@example.org.\n\n> | q |\n> |---|\n> | [x](https://e.org) |\n',
+      '- a\n  | x | y |\n  |---|---|\n  | 1 | [2](https://e.org/2) |\n- b\n',
+    ];
+    for (const body of bodies) expect(view(parser.parse(body)), body).toEqual(view(gfm.parse(body)));
   });
 
   it('a report_url that is not a web page', () => {

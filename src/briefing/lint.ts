@@ -3,6 +3,7 @@ import { gfmAutolinkLiteralFromMarkdown } from 'mdast-util-gfm-autolink-literal'
 import { gfmFootnoteFromMarkdown } from 'mdast-util-gfm-footnote';
 import { gfmAutolinkLiteral } from 'micromark-extension-gfm-autolink-literal';
 import { gfmFootnote } from 'micromark-extension-gfm-footnote';
+import { gfmTable } from 'micromark-extension-gfm-table';
 import remarkParse from 'remark-parse';
 import { unified, type Processor } from 'unified';
 import { visit } from 'unist-util-visit';
@@ -20,19 +21,48 @@ export interface LintSettings {
 }
 
 /**
- * The parts of GFM that change what lint finds: a bare address is a link, and so is one that a
- * footnote cites (`[^1]: https://…` would otherwise be a link definition, not text). remark-gfm
- * would also load its markdown writer (mdast-util-to-markdown, about 50 modules, 25 ms of every
- * `check`), which lint never uses; a table, a task list or struck text read without GFM has the
- * same words and links.
+ * A GFM table as mdast-util-gfm-table reads it: rows of cells, split at every pipe that is not
+ * escaped, even inside backticks. That module also sets up mdast-util-to-markdown (about 50
+ * modules, 25–35 ms of every `check`) to write tables, which lint never does; test/lint.test.ts
+ * holds what lint reads to what remark-gfm reads.
+ */
+type FromMarkdown = ReturnType<typeof gfmFootnoteFromMarkdown>;
+const exit: NonNullable<FromMarkdown['exit']>[string] = function (token) {
+  this.exit(token);
+};
+const gfmTableToRead: FromMarkdown = {
+  enter: {
+    table(token) {
+      this.enter({ type: 'table', children: [] }, token);
+    },
+    tableRow(token) {
+      this.enter({ type: 'tableRow', children: [] }, token);
+    },
+    tableHeader(token) {
+      this.enter({ type: 'tableCell', children: [] }, token);
+    },
+    tableData(token) {
+      this.enter({ type: 'tableCell', children: [] }, token);
+    },
+  },
+  exit: { table: exit, tableRow: exit, tableHeader: exit, tableData: exit },
+};
+
+/**
+ * The parts of GFM that change what lint finds, as the page reads them: a bare address is a link,
+ * and so is one a footnote cites (`[^1]: https://…` would otherwise be a link definition); a table
+ * splits its cells at pipes even inside backticks, and the line under it is no heading's underline.
+ * A task list or struck text has the same words and links without GFM. remark-gfm would also set
+ * up its Markdown writer for every `check`.
  */
 function gfmToRead(this: Processor) {
   const data = this.data();
-  (data.micromarkExtensions ??= []).push(gfmAutolinkLiteral(), gfmFootnote());
-  (data.fromMarkdownExtensions ??= []).push(gfmAutolinkLiteralFromMarkdown(), gfmFootnoteFromMarkdown());
+  (data.micromarkExtensions ??= []).push(gfmAutolinkLiteral(), gfmFootnote(), gfmTable());
+  (data.fromMarkdownExtensions ??= []).push(gfmAutolinkLiteralFromMarkdown(), gfmFootnoteFromMarkdown(), gfmTableToRead);
 }
 
-const parser = unified().use(remarkParse).use(gfmToRead).freeze();
+/** How lint reads Markdown; exported for the test that holds it to remark-gfm's reading. */
+export const parser = unified().use(remarkParse).use(gfmToRead).freeze();
 /** "7 minute briefing" fits the badge on a phone at 375 px; a sentence does not. */
 const maxLabel = 24;
 /** `[the full report]` written without `(address)` is shown as text in brackets, not as a link. */
