@@ -43,7 +43,6 @@ const routes = {
   unsubscribe: new RegExp(`^/u/(${TOKEN})$`),
 };
 
-/** Serves the dashboard; supplied by the report stage, which comes after this one. */
 /** A click of the last few seconds, and the ids its write was given, once stored. */
 interface RecentClick {
   link: number;
@@ -51,6 +50,7 @@ interface RecentClick {
   stored?: Promise<number[]>;
 }
 
+/** Serves the dashboard; supplied by the report stage, which comes after this one. */
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
 export interface ServerOptions {
