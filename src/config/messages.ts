@@ -156,9 +156,12 @@ function read(path: string, problems: Problem[]): Record<string, unknown> | unde
 function readBuiltInJson(path: string): Record<string, unknown> | undefined {
   if (dirname(path) !== builtIn) return undefined;
   const json = join(builtInJson, basename(path, '.yml') + '.json');
+  const made = statSync(json, { throwIfNoEntry: false });
+  const source = statSync(path, { throwIfNoEntry: false });
   // Only if made after the YAML was last changed: in the folder briefcast came in, these are also
-  // the project's own messages, and a board's edit must count before the next build.
-  if (!existsSync(json) || statSync(json).mtimeMs < statSync(path).mtimeMs) return undefined;
+  // the project's own messages, and a board's edit must count before the next build. A YAML gone
+  // since is read (and reported) as gone.
+  if (!made || !source || made.mtimeMs < source.mtimeMs) return undefined;
   return JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
 }
 
